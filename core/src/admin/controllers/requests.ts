@@ -1,0 +1,57 @@
+import { Get, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
+import { ApiKeyEntity, RequestLogEntity, UserEntity } from '../../db/entities.ts';
+import type { ErrorBody, RequestPage } from '../types.ts';
+import { AdminController } from './base.ts';
+
+@Route('requests')
+@Tags('requests')
+@Security('admin')
+@Response<ErrorBody>(401, 'Not signed in')
+export class RequestsController extends AdminController {
+  /**
+   * The request log, newest first.
+   * @summary List logged requests
+   * @param limit Page size (1–500).
+   * @param offset Rows to skip.
+   * @isInt limit
+   * @minimum limit 1
+   * @maximum limit 500
+   * @isInt offset
+   * @minimum offset 0
+   */
+  @Get()
+  @Response<ErrorBody>(400, 'Bad paging parameters')
+  public async list(@Query() limit: number = 50, @Query() offset: number = 0): Promise<RequestPage> {
+    const em = this.gw.db.em();
+    const [rows, total] = await em.findAndCount(RequestLogEntity, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset });
+    const userIds = [...new Set(rows.map((r) => r.userId).filter((id): id is number => id != null))];
+    const keyIds = [...new Set(rows.map((r) => r.keyId).filter((id): id is number => id != null))];
+    const [users, keys] = await Promise.all([
+      userIds.length ? em.find(UserEntity, { id: { $in: userIds } }, { fields: ['id', 'name'] }) : [],
+      keyIds.length ? em.find(ApiKeyEntity, { id: { $in: keyIds } }, { fields: ['id', 'name'] }) : [],
+    ]);
+    const userName = new Map(users.map((u) => [u.id, u.name]));
+    const keyName = new Map(keys.map((k) => [k.id, k.name]));
+    return {
+      total,
+      items: rows.map((r) => ({
+        requestId: r.requestId,
+        createdAt: new Date(r.createdAt).toISOString(),
+        user: r.userId != null ? (userName.get(r.userId) ?? null) : null,
+        key: r.keyId != null ? (keyName.get(r.keyId) ?? null) : null,
+        provider: r.providerName ?? null,
+        clientFormat: r.clientFormat,
+        model: r.model ?? null,
+        servedModel: r.servedModel ?? null,
+        status: r.status,
+        inputTokens: r.inputTokens,
+        outputTokens: r.outputTokens,
+        cacheCreationTokens: r.cacheCreationTokens,
+        cacheReadTokens: r.cacheReadTokens,
+        costUsd: String(r.costUsd),
+        durationMs: r.durationMs,
+        ttfbMs: r.ttfbMs ?? null,
+      })),
+    };
+  }
+}

@@ -1,0 +1,14 @@
+/** An error with an HTTP status the admin API turns into `{error:{message}}`. */
+export class AdminHttpError extends Error {
+  readonly expose: boolean;
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminHttpError';
+    this.expose = status < 500;
+  }
+}
+
+export const UNAUTHENTICATED_MESSAGE = 'admin authentication required';

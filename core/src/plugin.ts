@@ -1,0 +1,80 @@
+import type { TSchema, Static, TObject } from '@sinclair/typebox';
+import type { Context, Next } from 'koa';
+import type Router from '@koa/router';
+import type { Exchange, SettledExchange } from './exchange.ts';
+import type { ProviderAdapter } from './provider.ts';
+import type { Logger } from './log.ts';
+import type { Env } from './config/env.ts';
+import type { GatewayConfig } from './config/schema.ts';
+import type { Store } from './store/types.ts';
+import type { Database } from './db/database.ts';
+import type { ProviderDirectory } from './providers.ts';
+
+/** Pipeline phases, in order. `settle` is not a phase but a hook (see {@link SetupContext.onSettle}). */
+export const PHASES = ['authenticate', 'limit', 'route', 'proxy'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Koa context of a proxied request. */
+export interface ProxyContext extends Context {
+  exchange: Exchange;
+}
+
+export type PhaseMiddleware = (ctx: ProxyContext, next: Next) => Promise<void> | void;
+export type SettleHandler = (exchange: SettledExchange) => Promise<void> | void;
+
+/**
+ * Services plugins offer each other. A plugin that provides one declares it by augmentation:
+ * ```ts
+ * declare module '@cch/core' { interface Services { breaker: BreakerService } }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Services {}
+
+/** What a plugin's `setup` gets. */
+export interface SetupContext<O = unknown> {
+  readonly name: string;
+  readonly options: O;
+  readonly logger: Logger;
+  readonly env: Env;
+  readonly config: GatewayConfig;
+  readonly store: Store;
+  readonly db: Database;
+  readonly providers: ProviderDirectory;
+  /** Add middleware to a phase. Within a tier, YAML order decides. */
+  use(phase: Phase, middleware: PhaseMiddleware, opts?: { order?: 'pre' | 'post' }): void;
+  /** Run once per exchange after it finished (drained, aborted or failed), with final usage. */
+  onSettle(handler: SettleHandler): void;
+  provide<K extends keyof Services>(name: K, service: Services[K]): void;
+  /** A service another plugin provides; throws a coded error when missing. */
+  inject<K extends keyof Services>(name: K): Services[K];
+  /** A service if some plugin provides it (looked up now: order with `after`). */
+  tryInject<K extends keyof Services>(name: K): Services[K] | undefined;
+  registerProvider(adapter: ProviderAdapter): void;
+  /** Routes under `/api/v1/plugins/<name>/…`, admin-authenticated. */
+  readonly router: Router;
+  onClose(fn: () => Promise<void> | void): void;
+}
+
+/** A plugin: a plain typed object. */
+export interface PluginDefinition<S extends TSchema = TSchema> {
+  name: string;
+  version: string;
+  /** Semver range of @cch/core this plugin works with. */
+  core: string;
+  description?: string;
+  /** What the plugin does; `limit` plugins are all skipped when ENABLE_RATE_LIMIT=false. */
+  kind?: 'auth' | 'limit' | 'routing' | 'resilience' | 'accounting' | 'provider' | 'extension';
+  /** JSON Schema (TypeBox) of the options: descriptions, defaults and bounds are the docs. */
+  options?: S;
+  /** Plugins that must be loaded, and set up, before this one. */
+  dependsOn?: string[];
+  /** Plugins to set up before this one when they are loaded (soft ordering). */
+  after?: string[];
+  setup(ctx: SetupContext<Static<S>>): Promise<void> | void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export function definePlugin<S extends TSchema = TObject<{}>>(def: PluginDefinition<S>): PluginDefinition<S> {
+  return def;
+}

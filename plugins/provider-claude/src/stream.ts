@@ -1,0 +1,39 @@
+import { createSseParser, type StreamUsageParser, type Usage } from '@cch/core';
+import { extractClaudeUsage, mergeClaudeUsage } from './usage.ts';
+
+const WANTED = new Set(['message_start', 'message_delta', 'error']);
+
+/**
+ * Watches an Anthropic SSE stream for usage: `message_start` carries input and cache tokens,
+ * `message_delta` the cumulative output. Other events are skipped before decoding.
+ */
+export function createClaudeStreamParser(): StreamUsageParser {
+  let usage: Usage | undefined;
+  let model: string | undefined;
+  let error: string | undefined;
+  const sse = createSseParser(
+    ({ event, data }) => {
+      let j: { message?: { model?: string; usage?: unknown }; usage?: unknown; error?: { message?: string } };
+      try {
+        j = JSON.parse(data);
+      } catch {
+        return;
+      }
+      if (event === 'message_start') {
+        model = j.message?.model ?? model;
+        usage = mergeClaudeUsage(usage, extractClaudeUsage(j.message?.usage));
+      } else if (event === 'message_delta') {
+        usage = mergeClaudeUsage(usage, extractClaudeUsage(j.usage));
+      } else if (event === 'error') {
+        error = j.error?.message ?? 'upstream stream error';
+      }
+    },
+    (event) => event !== undefined && WANTED.has(event),
+  );
+  return {
+    push: (chunk) => sse.push(chunk),
+    usage: () => usage,
+    model: () => model,
+    error: () => error,
+  };
+}
