@@ -19,7 +19,8 @@ import { Transport } from './proxy/transport.ts';
 import { createProxyHandler } from './proxy/handler.ts';
 import type { Store } from './store/types.ts';
 import type { Database } from './db/database.ts';
-import { mountOperations } from './operations.ts';
+import { mountOperations, createMetricsRegistry } from './operations.ts';
+import type { Registry } from 'prom-client';
 import { mountAdmin } from './admin/mount.ts';
 import { mountConsole } from './console.ts';
 
@@ -69,6 +70,7 @@ export interface Gateway {
   readonly plugins: readonly PluginInfo[];
   readonly services: Partial<Services>;
   readonly mode: Resources['mode'];
+  readonly metrics: Registry;
   readonly startedAt: Date;
   /** Exchanges in flight. */
   readonly inflight: ReadonlySet<Exchange>;
@@ -113,6 +115,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     const serviceOwner = new Map<string, string>();
     const plugins: PluginInfo[] = [];
     const pluginRouter = new Router({ prefix: '/api/v1/plugins' });
+    const metrics = createMetricsRegistry();
 
     for (const rp of resolved) {
       const name = rp.def.name;
@@ -142,6 +145,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
         store: res.store,
         db: res.db,
         providers,
+        metrics,
         router,
         use: (phase, mw, o) => pipeline.add(name, phase, mw, o?.order),
         onSettle: (h) => void settleHandlers.push(h),
@@ -213,6 +217,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       plugins,
       services,
       mode: res.mode,
+      metrics,
       startedAt: new Date(),
       inflight,
       async ready() {
@@ -271,7 +276,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       },
     };
 
-    mountOperations(app, gw);
+    mountOperations(app, gw, metrics);
     app.use(createProxyHandler({ pipeline, settleHandlers, transport, providers, logger, finalizers: new WeakMap(), maxBodyBytes: config.config.settings?.maxBodyBytes ?? 64 * 1024 * 1024, inflight }));
     mountAdmin(app, gw, pluginRouter);
     mountConsole(app, gw);

@@ -37,5 +37,5 @@ export { createMemoryStore, createRedisStore } from './store/index.ts';
 export type { Database } from './db/database.ts';
 export { ProviderEntity, GroupEntity, UserEntity, ApiKeyEntity, RequestLogEntity } from './db/entities.ts';
 export type { ProviderRow, GroupRow, UserRow, ApiKeyRow, RequestLogRow } from './db/entities.ts';
-export { metricsRegistry } from './operations.ts';
+
 export { CORE_VERSION } from './version.ts';

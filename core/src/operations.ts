@@ -6,8 +6,7 @@ import type { Gateway } from './app.ts';
  * `/healthz` (process alive), `/readyz` (DB and store reachable, each named) and `/metrics`
  * (Prometheus text). Plugins add their own metrics to the gateway's registry.
  */
-export function mountOperations(app: Koa, gw: Gateway): void {
-  const registry = metricsRegistry(gw);
+export function mountOperations(app: Koa, gw: Gateway, registry: Registry): void {
   app.use(async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
     switch (ctx.path) {
@@ -29,15 +28,9 @@ export function mountOperations(app: Koa, gw: Gateway): void {
   });
 }
 
-const registries = new WeakMap<Gateway, Registry>();
-
-/** The gateway's Prometheus registry (one per gateway, so two in one process don't clash). */
-export function metricsRegistry(gw: Gateway): Registry {
-  let r = registries.get(gw);
-  if (!r) {
-    r = new Registry();
-    collectDefaultMetrics({ register: r, prefix: 'cch_' });
-    registries.set(gw, r);
-  }
+/** A gateway's Prometheus registry (one per gateway, so two in one process don't clash). */
+export function createMetricsRegistry(): Registry {
+  const r = new Registry();
+  collectDefaultMetrics({ register: r, prefix: 'cch_' });
   return r;
 }

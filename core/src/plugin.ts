@@ -1,6 +1,7 @@
 import type { TSchema, Static, TObject } from '@sinclair/typebox';
 import type { Context, Next } from 'koa';
 import type Router from '@koa/router';
+import type { Registry } from 'prom-client';
 import type { Exchange, SettledExchange } from './exchange.ts';
 import type { ProviderAdapter } from './provider.ts';
 import type { Logger } from './log.ts';
@@ -41,6 +42,8 @@ export interface SetupContext<O = unknown> {
   readonly store: Store;
   readonly db: Database;
   readonly providers: ProviderDirectory;
+  /** The gateway's Prometheus registry, served at /metrics. */
+  readonly metrics: Registry;
   /** Add middleware to a phase. Within a tier, YAML order decides. */
   use(phase: Phase, middleware: PhaseMiddleware, opts?: { order?: 'pre' | 'post' }): void;
   /** Run once per exchange after it finished (drained, aborted or failed), with final usage. */

@@ -77,6 +77,8 @@ providers:
     if (pluginDir) fs.rmSync(pluginDir, { recursive: true, force: true });
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
+  const json = (res: Response): Promise<any> => res.json();
   const get = (p: string, headers: Record<string, string> = {}) => fetch(url + p, { headers });
   const post = (p: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(url + p, {
@@ -91,23 +93,23 @@ providers:
         const res = await get(p);
         expect(res.status).to.equal(401);
         expect(res.headers.get('content-type')).to.match(/application\/json/);
-        expect(await res.json()).to.deep.equal({ error: { message: 'admin authentication required' } });
+        expect(await json(res)).to.deep.equal({ error: { message: 'admin authentication required' } });
       });
     }
 
     it('accepts the bearer admin token and rejects a wrong one', async function () {
       const ok = await get('/api/v1/auth/session', bearer);
       expect(ok.status).to.equal(200);
-      expect(await ok.json()).to.deep.equal({ authenticated: true });
+      expect(await json(ok)).to.deep.equal({ authenticated: true });
       const bad = await get('/api/v1/auth/session', { authorization: 'Bearer nope' });
       expect(bad.status).to.equal(401);
-      expect((await bad.json()).error.message).to.equal('admin authentication required');
+      expect((await json(bad)).error.message).to.equal('admin authentication required');
     });
 
     it('login sets an HttpOnly SameSite=Strict session cookie; the session works until logout', async function () {
       const res = await post('/api/v1/auth/login', { token: TEST_ADMIN_TOKEN });
       expect(res.status).to.equal(200);
-      expect(await res.json()).to.deep.equal({ ok: true });
+      expect(await json(res)).to.deep.equal({ ok: true });
       const setCookie = res.headers.getSetCookie();
       expect(setCookie).to.have.length(1);
       expect(setCookie[0]).to.match(/^cch_session=[^;]+;/);
@@ -117,13 +119,13 @@ providers:
 
       const session = await get('/api/v1/auth/session', cookie);
       expect(session.status).to.equal(200);
-      expect(await session.json()).to.deep.equal({ authenticated: true });
+      expect(await json(session)).to.deep.equal({ authenticated: true });
       expect((await get('/api/v1/system/status', cookie)).status).to.equal(200);
       expect((await get('/api/v1/plugins/admin-probe/hello', cookie)).status).to.equal(200);
 
       const out = await post('/api/v1/auth/logout', {}, cookie);
       expect(out.status).to.equal(200);
-      expect(await out.json()).to.deep.equal({ ok: true });
+      expect(await json(out)).to.deep.equal({ ok: true });
       expect(out.headers.getSetCookie()[0]).to.match(/^cch_session=;.*Max-Age=0/);
 
       const after = await get('/api/v1/auth/session', cookie);
@@ -134,7 +136,7 @@ providers:
       const res = await post('/api/v1/auth/login', { token: 'wrong' });
       expect(res.status).to.equal(401);
       expect(res.headers.getSetCookie()).to.deep.equal([]);
-      expect(await res.json()).to.deep.equal({ error: { message: 'invalid admin token' } });
+      expect(await json(res)).to.deep.equal({ error: { message: 'invalid admin token' } });
     });
 
     it('a forged session cookie is rejected', async function () {
@@ -145,7 +147,7 @@ providers:
     it('validation errors are 400 with fields, never 500', async function () {
       const missing = await post('/api/v1/auth/login', {});
       expect(missing.status).to.equal(400);
-      const body = await missing.json();
+      const body = await json(missing);
       expect(body.error.message).to.be.a('string').and.include('token');
       expect(body.error.fields).to.have.property('body.token');
 
@@ -154,7 +156,7 @@ providers:
 
       const malformed = await post('/api/v1/auth/login', '{"token":');
       expect(malformed.status).to.equal(400);
-      expect((await malformed.json()).error.message).to.be.a('string');
+      expect((await json(malformed)).error.message).to.be.a('string');
     });
   });
 
@@ -162,7 +164,7 @@ providers:
     it('GET /system/status', async function () {
       const res = await get('/api/v1/system/status', bearer);
       expect(res.status).to.equal(200);
-      const s = await res.json();
+      const s = await json(res);
       expect(s.version).to.be.a('string');
       expect(s.uptimeSeconds).to.be.a('number').and.at.least(0);
       expect(s.mode).to.deep.equal({ db: 'external', store: 'memory' });
@@ -211,7 +213,7 @@ providers:
     });
 
     it('GET /requests pages newest first with user and key names', async function () {
-      const empty = await (await get('/api/v1/requests', bearer)).json();
+      const empty = await json(await get('/api/v1/requests', bearer));
       expect(empty).to.deep.equal({ items: [], total: 0 });
 
       const em = t.gw.db.em();
@@ -246,7 +248,7 @@ providers:
 
       const first = await get('/api/v1/requests?limit=2', bearer);
       expect(first.status).to.equal(200);
-      const page1 = await first.json();
+      const page1 = await json(first);
       expect(page1.total).to.equal(3);
       expect(page1.items.map((r: { requestId: string }) => r.requestId)).to.deep.equal(['req-2', 'req-1']);
       expect(page1.items[0]).to.deep.equal({
@@ -269,7 +271,7 @@ providers:
       });
       expect(Number(page1.items[0].costUsd)).to.equal(0.0015);
 
-      const page2 = await (await get('/api/v1/requests?limit=2&offset=2', bearer)).json();
+      const page2 = await json(await get('/api/v1/requests?limit=2&offset=2', bearer));
       expect(page2.total).to.equal(3);
       expect(page2.items).to.have.length(1);
       expect(page2.items[0]).to.include({ requestId: 'req-0', user: null, key: null, ttfbMs: null });
@@ -277,10 +279,13 @@ providers:
       for (const q of ['limit=0', 'limit=501', 'limit=abc', 'offset=-1', 'limit=1.5']) {
         const res = await get(`/api/v1/requests?${q}`, bearer);
         expect(res.status, q).to.equal(400);
-        const body = await res.json();
+        const body = await json(res);
         expect(body.error.message, q).to.be.a('string');
         expect(body.error.fields, q).to.be.an('object');
       }
+      const bad = await json(await get('/api/v1/requests?limit=abc&offset=-1', bearer));
+      expect(bad.error.message).to.equal('invalid request: limit must be an integer; offset must not be negative');
+      expect(bad.error.fields).to.have.keys('limit', 'offset');
       expect((await get('/api/v1/requests?limit=500', bearer)).status).to.equal(200);
     });
   });
@@ -289,10 +294,10 @@ providers:
     it('serves plugin routes under /api/v1/plugins/<name>/ with JSON bodies', async function () {
       const hello = await get('/api/v1/plugins/admin-probe/hello', bearer);
       expect(hello.status).to.equal(200);
-      expect(await hello.json()).to.deep.equal({ hello: 'admin-probe' });
+      expect(await json(hello)).to.deep.equal({ hello: 'admin-probe' });
       const echo = await post('/api/v1/plugins/admin-probe/echo', { a: [1, 2] }, bearer);
       expect(echo.status).to.equal(200);
-      expect(await echo.json()).to.deep.equal({ got: { a: [1, 2] } });
+      expect(await json(echo)).to.deep.equal({ got: { a: [1, 2] } });
     });
 
     it('an unexpected error is a logged 500 naming the request id', async function () {
@@ -305,7 +310,7 @@ providers:
         expect(res.status).to.equal(500);
         const requestId = res.headers.get('x-cch-request-id');
         expect(requestId).to.be.a('string');
-        const body = await res.json();
+        const body = await json(res);
         expect(body).to.deep.equal({ error: { message: 'internal server error', requestId } });
         expect(JSON.stringify(body)).not.to.include('kaboom');
         expect(logged).to.have.length(1);
@@ -321,14 +326,14 @@ providers:
       it(`404 JSON: ${p}`, async function () {
         const res = await get(p, bearer);
         expect(res.status).to.equal(404);
-        expect((await res.json()).error.message).to.be.a('string');
+        expect((await json(res)).error.message).to.be.a('string');
       });
     }
 
     it('405 JSON for a known path with the wrong method', async function () {
       const res = await fetch(url + '/api/v1/system/status', { method: 'DELETE', headers: bearer });
       expect(res.status).to.equal(405);
-      expect((await res.json()).error.message).to.be.a('string');
+      expect((await json(res)).error.message).to.be.a('string');
     });
   });
 
@@ -336,7 +341,7 @@ providers:
     it('GET /api/openapi.json is OpenAPI 3 with the admin paths and bearer security', async function () {
       const res = await get('/api/openapi.json');
       expect(res.status).to.equal(200);
-      const spec = await res.json();
+      const spec = await json(res);
       expect(spec.openapi).to.match(/^3\./);
       expect(spec.servers).to.deep.equal([{ url: '/api/v1' }]);
       expect(spec.paths).to.include.keys('/auth/login', '/auth/logout', '/auth/session', '/system/status', '/plugins', '/providers', '/requests');

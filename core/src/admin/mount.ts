@@ -99,6 +99,9 @@ function renderError(ctx: Context, gw: Gateway, err: unknown): void {
 }
 
 function validationMessage(fields: FieldErrors): string {
-  const parts = Object.entries(fields).map(([name, f]) => `${name}: ${f?.message ?? 'invalid'}`);
+  const parts = Object.entries(fields).map(([name, f]) => {
+    const msg = f?.message || 'invalid';
+    return msg.startsWith(name.replace(/^body\./, '')) ? msg : `${name}: ${msg}`;
+  });
   return parts.length ? `invalid request: ${parts.join('; ')}` : 'invalid request';
 }

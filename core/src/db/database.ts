@@ -29,6 +29,7 @@ export async function openDatabase(opts: { dsn: string; logger: Logger; poolMax?
       transactional: true,
       allOrNothing: true,
       silent: true,
+      snapshot: false,
     },
     debug: false,
     logger: (msg) => opts.logger.debug({ orm: true }, msg),

@@ -260,6 +260,7 @@ export function defaultPlan(ex: Exchange, providers: ProviderDirectory): RoutePl
   for (const p of providers.list()) {
     const adapter = providers.adapter(p.type);
     if (!p.enabled || !adapter || adapter.format !== ex.clientFormat) continue;
+    if (!(adapter.operations ?? ['generate', 'count_tokens']).includes(ex.endpoint.operation)) continue;
     if (ex.identity && !groupsIntersect(ex.identity.providerGroups, p.groups)) continue;
     const model = redirectModel(p, ex.model);
     if (!providerAllowsModel(p, ex.model, model)) continue;

@@ -9,6 +9,7 @@ import { matchEndpoint, isProxyPath, formatForPath, type Endpoint } from '../for
 import { renderError } from '../formats/errors.ts';
 import { GatewayError, clientErrors } from '../errors.ts';
 import { forward, type ForwardDeps } from './forward.ts';
+import { listModels } from './list-models.ts';
 
 const inflaters: Record<string, (b: Buffer) => Promise<Buffer>> = {
   gzip: promisify(zlib.gunzip),
@@ -49,7 +50,8 @@ export function createProxyHandler(deps: ProxyHandlerDeps) {
     });
     try {
       await readRequest(ctx, ex, deps.maxBodyBytes);
-      await deps.pipeline.run(pctx, () => forward(pctx, deps));
+      const terminal = endpoint.operation === 'list_models' ? async () => listModels(pctx, deps.providers) : () => forward(pctx, deps);
+      await deps.pipeline.run(pctx, terminal);
     } catch (err) {
       respondWithError(ctx, ex, err, deps.logger);
     }

@@ -13,11 +13,11 @@ export class RequestsController extends AdminController {
    * @summary List logged requests
    * @param limit Page size (1–500).
    * @param offset Rows to skip.
-   * @isInt limit
-   * @minimum limit 1
-   * @maximum limit 500
-   * @isInt offset
-   * @minimum offset 0
+   * @isInt limit limit must be an integer
+   * @minimum limit 1 limit must be at least 1
+   * @maximum limit 500 limit must be at most 500
+   * @isInt offset offset must be an integer
+   * @minimum offset 0 offset must not be negative
    */
   @Get()
   @Response<ErrorBody>(400, 'Bad paging parameters')

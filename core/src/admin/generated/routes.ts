@@ -152,8 +152,8 @@ export function RegisterRoutes(router: KoaRouter) {
 
 
         const argsRequestsController_list: Record<string, TsoaRoute.ParameterSchema> = {
-                limit: {"default":50,"in":"query","name":"limit","dataType":"integer","validators":{"isInt":{"errorMsg":"limit"},"minimum":{"value":1},"maximum":{"value":500}}},
-                offset: {"default":0,"in":"query","name":"offset","dataType":"integer","validators":{"isInt":{"errorMsg":"offset"},"minimum":{"value":0}}},
+                limit: {"default":50,"in":"query","name":"limit","dataType":"integer","validators":{"isInt":{"errorMsg":"limit must be an integer"},"minimum":{"errorMsg":"limit must be at least 1","value":1},"maximum":{"errorMsg":"limit must be at most 500","value":500}}},
+                offset: {"default":0,"in":"query","name":"offset","dataType":"integer","validators":{"isInt":{"errorMsg":"offset must be an integer"},"minimum":{"errorMsg":"offset must not be negative","value":0}}},
         };
         router.get('/api/v1/requests',
             authenticateMiddleware([{"admin":[]}]),
