@@ -1,120 +1,211 @@
-import { RequestLogEntity, type Database, type Logger, type SettledExchange } from '@cch/core';
+import { RequestLogEntity, type Database, type Logger } from '@cch/core';
+import type { LogRow } from './row.ts';
+import type { Spool } from './spool.ts';
 
-export type LogRow = Record<string, unknown> & { requestId: string };
+export type { LogRow } from './row.ts';
+
+/** Where the request log stands; read by /metrics, the monitoring service and the alerts plugin. */
+export interface LogWriterStats {
+  /** Rows in memory, including a batch being written. */
+  queued: number;
+  /** Rows in spool files, waiting for the database. */
+  spooledRows: number;
+  spoolBytes: number;
+  spoolSegments: number;
+  /** Rows given up on (memory full and the spool unwritable or full). */
+  dropped: number;
+  /** False after a failed write, until the next successful one. */
+  dbHealthy: boolean;
+  /** Age of the oldest row in memory, ms (0 when empty). */
+  oldestQueuedMs: number;
+  lastError: string | undefined;
+}
 
 export interface LogWriter {
   add(row: LogRow): void;
-  /** Write everything queued now. */
+  /** Try to write (and replay) everything now; resolves after one attempt, whatever its outcome. */
   flush(): Promise<void>;
-  /** Rows waiting to be written. */
+  /** Rows waiting in memory. */
   depth(): number;
+  stats(): LogWriterStats;
+  /** Flush to the database or, failing that within `closeTimeoutMs`, to the spool. */
   close(): Promise<void>;
 }
 
-/** Map a settled exchange to a request-log row. Never the prompt, never a key. */
-export function toRow(ex: SettledExchange): LogRow {
-  const u = ex.usage;
-  return {
-    requestId: ex.id,
-    createdAt: ex.startedAt,
-    userId: ex.identity?.userId ?? null,
-    keyId: ex.identity?.keyId ?? null,
-    providerId: ex.provider?.id ?? null,
-    providerName: ex.provider?.name ?? null,
-    attemptCount: ex.attempts.length,
-    clientFormat: ex.clientFormat,
-    providerFormat: ex.providerFormat ?? null,
-    operation: ex.endpoint.operation,
-    model: ex.model ?? null,
-    servedModel: ex.servedModel ?? null,
-    status: ex.status,
-    outcome: ex.outcome,
-    errorClass: ex.errorClass ?? null,
-    errorMessage: ex.errorMessage?.slice(0, 2000) ?? null,
-    inputTokens: u?.inputTokens ?? 0,
-    outputTokens: u?.outputTokens ?? 0,
-    cacheCreationTokens: u?.cacheCreationTokens ?? 0,
-    cacheCreation5mTokens: u?.cacheCreation5mTokens ?? 0,
-    cacheCreation1hTokens: u?.cacheCreation1hTokens ?? 0,
-    cacheReadTokens: u?.cacheReadTokens ?? 0,
-    reasoningTokens: u?.reasoningTokens ?? 0,
-    costUsd: (ex.state.costUsd as string | undefined) ?? '0',
-    ttfbMs: ex.ttfbMs ?? null,
-    durationMs: ex.durationMs,
-    stream: ex.stream,
-    sessionId: ex.sessionId ?? null,
-    userAgent: ex.userAgent.slice(0, 500) || null,
-    decision: ex.attempts.length || ex.decision.length ? { attempts: ex.attempts, steps: ex.decision } : null,
-  };
+export interface LogWriterOptions {
+  batchSize: number;
+  flushIntervalMs: number;
+  /** Rows held in memory; reaching it spools them at once. */
+  maxQueue: number;
+  /** A row older than this that is not in the database yet goes to the spool. */
+  spoolAfterMs: number;
+  closeTimeoutMs: number;
+}
+
+interface Pending {
+  row: LogRow;
+  at: number;
+}
+
+interface InFlight {
+  items: Pending[];
+  /** Copied to the spool while the write was pending: do not requeue on failure. */
+  spooled: boolean;
 }
 
 /**
- * Batches rows into multi-row INSERTs. A failed write keeps its rows queued (up to `maxQueue`)
- * and retries with backoff, so a slow or restarting database loses nothing that fits in memory.
+ * Batches rows into multi-row `INSERT … ON CONFLICT (request_id) DO NOTHING`. When the database
+ * is slow or down, rows older than `spoolAfterMs` (or beyond `maxQueue`) move to the spool; the
+ * spool is replayed, in order and before newer rows, as soon as a write succeeds again. A crash
+ * therefore loses at most the rows settled in the last `spoolAfterMs` (plus one check interval).
  */
-export function createLogWriter(db: Database, opts: { batchSize: number; flushIntervalMs: number; maxQueue: number }, logger: Logger): LogWriter {
-  let queue: LogRow[] = [];
+export function createLogWriter(db: Database, opts: LogWriterOptions, logger: Logger, spool: Spool | undefined): LogWriter {
+  let queue: Pending[] = [];
+  let inflight: InFlight | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let writing: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
+  let spooling: Promise<void> = Promise.resolve();
   let backoffMs = 0;
   let dropped = 0;
+  let healthy = true;
+  let lastError: string | undefined;
+  let lastWarnAt = 0;
+  let closing = false;
+  let closed = false;
+
+  const checkEvery = Math.max(20, Math.min(250, Math.floor(opts.spoolAfterMs / 4)));
+  const ageTimer = spool ? setInterval(checkAge, checkEvery) : undefined;
+  ageTimer?.unref();
+
+  async function insert(rows: LogRow[]): Promise<void> {
+    await db.em().createQueryBuilder(RequestLogEntity).insert(rows as never).onConflict('requestId').ignore().execute();
+  }
 
   const schedule = (ms: number) => {
-    if (timer) return;
+    if (timer || closed) return;
     timer = setTimeout(() => {
       timer = undefined;
-      void writeSome();
+      void drain();
     }, ms);
     timer.unref();
   };
 
-  async function writeSome(): Promise<void> {
-    if (writing) return writing;
-    writing = (async () => {
-      while (queue.length) {
-        const batch = queue.slice(0, opts.batchSize);
-        try {
-          await db.em().insertMany(RequestLogEntity, batch as never[]);
-          queue = queue.slice(batch.length);
-          backoffMs = 0;
-        } catch (err) {
-          if (isDuplicate(err)) {
-            // A retry after a lost acknowledgement: insert row by row, skipping what landed.
-            await insertEach(batch);
-            queue = queue.slice(batch.length);
+  /** One pass: replay the spool, then write memory, oldest first. Errors schedule a retry. */
+  function drain(): Promise<void> {
+    if (draining) return draining;
+    draining = (async () => {
+      try {
+        for (;;) {
+          if (spool && spool.rows() > 0) {
+            const n = await spool.replay(insert, opts.batchSize);
+            if (n) logger.info({ rows: n }, 'request log: spooled rows replayed into the database');
             continue;
           }
-          backoffMs = Math.min(Math.max(backoffMs * 2, 200), 10_000);
-          logger.warn({ err: (err as Error).message, queued: queue.length, retryMs: backoffMs }, 'request log write failed; will retry');
-          schedule(backoffMs);
-          return;
+          if (!queue.length) break;
+          const flight: InFlight = { items: queue.splice(0, opts.batchSize), spooled: false };
+          inflight = flight;
+          try {
+            await insert(flight.items.map((p) => p.row));
+          } catch (err) {
+            if (!flight.spooled) queue = flight.items.concat(queue);
+            throw err;
+          } finally {
+            inflight = undefined;
+          }
         }
+        if (!healthy) logger.info('request log: database writes succeed again');
+        healthy = true;
+        backoffMs = 0;
+      } catch (err) {
+        healthy = false;
+        lastError = (err as Error).message;
+        backoffMs = Math.min(Math.max(backoffMs * 2, 200), 10_000);
+        if (Date.now() - lastWarnAt > 10_000) {
+          lastWarnAt = Date.now();
+          logger.warn({ err: lastError, queued: queue.length, spooled: spool?.rows() ?? 0, retryMs: backoffMs }, 'request log write failed; will retry');
+        }
+        schedule(backoffMs);
       }
     })().finally(() => {
-      writing = undefined;
+      draining = undefined;
     });
-    return writing;
+    return draining;
   }
 
-  async function insertEach(batch: LogRow[]) {
-    for (const row of batch) {
+  function oldestAt(): number | undefined {
+    const a = inflight && !inflight.spooled ? inflight.items[0]?.at : undefined;
+    const b = queue[0]?.at;
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
+  function checkAge(): void {
+    const oldest = oldestAt();
+    if (oldest !== undefined && Date.now() - oldest >= opts.spoolAfterMs) void spoolMemory();
+  }
+
+  /** Move everything not yet in the database from memory to the spool. */
+  function spoolMemory(): Promise<void> {
+    if (!spool) return Promise.resolve();
+    const items: Pending[] = [];
+    if (inflight && !inflight.spooled) {
+      inflight.spooled = true;
+      items.push(...inflight.items);
+    }
+    items.push(...queue);
+    queue = [];
+    if (!items.length) return spooling;
+    spooling = spooling.then(async () => {
       try {
-        await db.em().insert(RequestLogEntity, row as never);
+        await spool.append(items.map((p) => p.row));
+        schedule(backoffMs || opts.flushIntervalMs);
       } catch (err) {
-        if (!isDuplicate(err)) throw err;
+        // Disk trouble: keep them in memory (oldest first) and let the bound decide.
+        logger.error({ err: (err as Error).message, rows: items.length }, 'request log: could not spool rows; keeping them in memory');
+        queue = items.concat(queue);
+        trimQueue();
       }
+    });
+    return spooling;
+  }
+
+  function trimQueue(): void {
+    const over = queue.length - opts.maxQueue;
+    if (over <= 0) return;
+    queue.splice(0, over);
+    dropped += over;
+    logger.error({ dropped, maxQueue: opts.maxQueue }, 'request log: memory queue full and spool unavailable; rows dropped');
+  }
+
+  async function settleWithin(p: Promise<void>, ms: number): Promise<boolean> {
+    let t: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms)));
+    try {
+      return await Promise.race([p.then(() => true), timeout]);
+    } finally {
+      clearTimeout(t);
     }
   }
 
   return {
     add(row) {
-      if (queue.length >= opts.maxQueue) {
-        dropped++;
-        if (dropped % 1000 === 1) logger.error({ dropped, maxQueue: opts.maxQueue }, 'request log queue full; dropping rows');
+      if (closed) {
+        // After close only the spool can keep a row; write it synchronously so exit cannot lose it.
+        try {
+          if (!spool) throw new Error('no spool');
+          spool.appendSync([row]);
+        } catch (err) {
+          dropped++;
+          logger.error({ err: (err as Error).message, requestId: row.requestId }, 'request log: row settled after shutdown could not be kept');
+        }
         return;
       }
-      queue.push(row);
-      if (queue.length >= opts.batchSize && !backoffMs) void writeSome();
+      queue.push({ row, at: Date.now() });
+      if (queue.length >= opts.maxQueue) {
+        if (spool) void spoolMemory();
+        else trimQueue();
+        return;
+      }
+      if (queue.length >= opts.batchSize && healthy && !closing) void drain();
       else schedule(backoffMs || opts.flushIntervalMs);
     },
     async flush() {
@@ -122,18 +213,55 @@ export function createLogWriter(db: Database, opts: { batchSize: number; flushIn
         clearTimeout(timer);
         timer = undefined;
       }
-      await writeSome();
-      if (writing) await writing;
+      await spooling;
+      // A pass already running may have started before the latest rows arrived.
+      for (let i = 0; i < 3; i++) {
+        await drain();
+        if (!healthy || (!queue.length && !(spool && spool.rows() > 0))) break;
+      }
     },
-    depth: () => queue.length,
+    depth: () => queue.length + (inflight?.items.length ?? 0),
+    stats() {
+      const oldest = oldestAt();
+      return {
+        queued: queue.length + (inflight?.items.length ?? 0),
+        spooledRows: spool?.rows() ?? 0,
+        spoolBytes: spool?.bytes() ?? 0,
+        spoolSegments: spool?.segments() ?? 0,
+        dropped,
+        dbHealthy: healthy,
+        oldestQueuedMs: oldest === undefined ? 0 : Date.now() - oldest,
+        lastError,
+      };
+    },
     async close() {
-      backoffMs = 0;
-      await this.flush();
-      if (queue.length) logger.error({ rows: queue.length }, 'request log rows could not be written before shutdown');
+      if (closing) return;
+      closing = true;
+      if (ageTimer) clearInterval(ageTimer);
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await spooling;
+      // One last attempt at the database, bounded; whatever did not make it goes to the spool.
+      const done = await settleWithin(
+        (async () => {
+          if (draining) await draining;
+          await drain();
+        })(),
+        opts.closeTimeoutMs,
+      );
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (!done || queue.length || inflight) {
+        await spoolMemory();
+        await spooling;
+      }
+      if (queue.length) {
+        dropped += queue.length;
+        logger.error({ rows: queue.length }, 'request log rows could not be written or spooled before shutdown');
+        queue = [];
+      }
+      await spool?.close();
     },
   };
-}
-
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505' || /duplicate key/i.test(String((err as Error).message));
 }

@@ -1,15 +1,15 @@
-import { classifyHttpStatus, forwardableRequestHeaders, joinUpstreamUrl, type ProviderAdapter } from '@cch/core';
-import { extractClaudeUsage } from './usage.ts';
+import { forwardableRequestHeaders, joinUpstreamUrl, type ProviderAdapter } from '@cch/core';
+import { claudeAuthHeaders } from './credentials.ts';
+import { classifyClaudeError } from './errors.ts';
 import { createClaudeStreamParser } from './stream.ts';
+import { extractClaudeUsage } from './usage.ts';
 
 const DEFAULT_VERSION = '2023-06-01';
 
-/** OAuth access tokens (Claude subscriptions) go as Bearer; API keys as x-api-key. */
-function authHeaders(key: string): Record<string, string> {
-  if (key.startsWith('sk-ant-oat') || key.startsWith('bearer:')) return { authorization: `Bearer ${key.replace(/^bearer:/, '')}` };
-  return { 'x-api-key': key };
-}
-
+/**
+ * `claude`: the Anthropic Messages API with an API key (`x-api-key`) or a Claude OAuth access
+ * token (`Authorization: Bearer` + the OAuth beta). The body goes upstream byte for byte.
+ */
 export const claudeAdapter: ProviderAdapter = {
   type: 'claude',
   format: 'anthropic-messages',
@@ -21,7 +21,7 @@ export const claudeAdapter: ProviderAdapter = {
     return {
       url: joinUpstreamUrl(provider.url, '/v1', endpoint.upstreamPath, query),
       method: 'POST',
-      headers: { ...h, ...authHeaders(provider.key) },
+      headers: { ...h, ...claudeAuthHeaders(provider.key, h['anthropic-beta']) },
       body,
     };
   },
@@ -31,11 +31,5 @@ export const claudeAdapter: ProviderAdapter = {
     return typeof m === 'string' ? m : undefined;
   },
   createStreamParser: createClaudeStreamParser,
-  classifyError(status, body) {
-    if (status === 400 || status === 413) return 'client';
-    if (status === 529) return 'overloaded';
-    if (status === 429) return 'rate_limited';
-    if (status === 403 && body.includes('permission_error')) return 'auth';
-    return classifyHttpStatus(status);
-  },
+  classifyError: (status, body) => classifyClaudeError(status, body),
 };

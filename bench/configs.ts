@@ -1,0 +1,107 @@
+/**
+ * The gateway configurations under test and the requests sent to them. Plugins written by
+ * others land over time, so the "everything on" configuration lists the ones whose folder
+ * exists with a package.json when the bench runs, and says which were left out.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './child.ts';
+
+/** The hub key every benchmark client sends (hub_sk_ + 40 base62 characters). */
+export const HUB_KEY = `hub_sk_${'BenchmarkKey'.padEnd(40, '0')}`;
+/** The credential the hub and the proxies present to the mock. */
+export const PROVIDER_KEY = 'sk-ant-bench-provider-0001';
+export const MODEL = 'claude-sonnet-4-5';
+
+/** Plugins of the "everything on" hub, in load order. */
+export const FULL_PLUGINS = ['auth', 'limit-rpm', 'limit-cost', 'limit-concurrency', 'balancer', 'circuit-breaker', 'accounting', 'provider-claude'] as const;
+
+/** Limits high enough that nothing is ever rejected, so every limit plugin does its full work. */
+const GENEROUS = '{ rpm: 100000000, concurrentSessions: 1000000, concurrentRequests: 1000000, usd5h: 100000000, usdDaily: 100000000, usdMonthly: 100000000 }';
+
+/** Which of `names` exist as plugin folders (plugins/<name>/package.json) right now. */
+export function presentPlugins(names: readonly string[]): { included: string[]; missing: string[] } {
+  const included: string[] = [];
+  const missing: string[] = [];
+  for (const n of names) (fs.existsSync(path.join(REPO_ROOT, 'plugins', n, 'package.json')) ? included : missing).push(n);
+  return { included, missing };
+}
+
+function users(limits: boolean): string {
+  return `
+groups:
+  - name: bench${limits ? `\n    limits: ${GENEROUS}` : ''}
+users:
+  - name: bench
+    group: bench${limits ? `\n    limits: ${GENEROUS}` : ''}
+    keys:
+      - name: load
+        key: ${HUB_KEY}${limits ? `\n        limits: ${GENEROUS}` : ''}
+`;
+}
+
+const SETTINGS = 'settings: { shutdownGraceMs: 2000 }\n';
+
+/** auth + provider-claude, one provider. */
+export function minimalYaml(upstream: string): string {
+  return `${SETTINGS}plugins:
+  - name: auth
+  - name: provider-claude
+providers:
+  - name: claude-a
+    type: claude
+    url: ${upstream}
+    key: ${PROVIDER_KEY}
+${users(false)}`;
+}
+
+/** Every plugin in `plugins`, three providers (one per upstream), limits everywhere. */
+export function fullYaml(upstreams: string[], plugins: string[]): string {
+  const providers = upstreams
+    .map(
+      (u, i) => `  - name: claude-${String.fromCharCode(97 + i)}
+    type: claude
+    url: ${u}
+    key: ${PROVIDER_KEY}
+    weight: 1
+    limits: ${GENEROUS}`,
+    )
+    .join('\n');
+  return `${SETTINGS}plugins:
+${plugins.map((p) => `  - name: ${p}`).join('\n')}
+providers:
+${providers}
+${users(true)}`;
+}
+
+/** An Anthropic client in front of an OpenAI provider: the translated path. */
+export function translateYaml(upstream: string, plugins: string[]): string {
+  return `${SETTINGS}plugins:
+${plugins.map((p) => `  - name: ${p}`).join('\n')}
+providers:
+  - name: openai-a
+    type: openai
+    url: ${upstream}
+    key: ${PROVIDER_KEY}
+    acceptsTranslation: true
+    modelRedirects: { "claude-*": "gpt-5" }
+${users(false)}`;
+}
+
+const PROMPT = {
+  model: MODEL,
+  max_tokens: 1024,
+  system: 'You are a concise assistant used in a gateway benchmark.',
+  messages: [{ role: 'user', content: 'Say hello in one short paragraph.' }],
+};
+
+/** The Anthropic Messages request bodies: one JSON, one streaming. */
+export const BODIES = {
+  json: JSON.stringify(PROMPT),
+  stream: JSON.stringify({ ...PROMPT, stream: true }),
+};
+
+/** Headers an Anthropic client sends, plus whatever the target needs to route it. */
+export function anthropicHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...extra };
+}

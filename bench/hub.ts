@@ -1,0 +1,118 @@
+/**
+ * The gateway under test, in its own process: `createGateway` from core/src/app.ts with a given
+ * YAML, a fresh PostgreSQL database and its own Redis key prefix (the CLI has no prefix setting,
+ * hence this entry instead of `cch start`). Logs at warn, as a production hub would.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createGateway, createRedisStore } from '@cch/core';
+import { createTestDatabase, type TestDatabase } from '@cch/core/testing';
+import { forkTs, failChild, isMain, serveChild, type Child } from './child.ts';
+
+export interface HubOptions {
+  /** A label for errors and profile file names, e.g. `hub-full`. */
+  name: string;
+  yaml: string;
+  /** Redis URL; without it the hub uses its in-process memory store. */
+  redisUrl?: string;
+  /** Write a V8 CPU profile of the hub process into this folder when it stops. */
+  cpuProfDir?: string;
+}
+
+/** A running hub process and what it owns. */
+export interface Hub {
+  name: string;
+  url: string;
+  child: Child;
+  /** Plugins the hub actually loaded, in load order. */
+  plugins: string[];
+  /** Heap and RSS of the hub, optionally after a full GC. */
+  memory(gc?: boolean): Promise<NodeJS.MemoryUsage>;
+  /** Stop the hub, drop its database and delete its Redis keys. */
+  stop(): Promise<void>;
+}
+
+/** Start a hub with `opts.yaml` on a fresh database (on the server named by DSN). */
+export async function startHub(opts: HubOptions): Promise<Hub> {
+  const database: TestDatabase = await createTestDatabase('bench');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cch-bench-${opts.name}-`));
+  const configFile = path.join(dir, 'gateway.yaml');
+  fs.writeFileSync(configFile, opts.yaml);
+  const storePrefix = `cch-bench-${crypto.randomBytes(4).toString('hex')}:`;
+  const nodeArgs = ['--expose-gc'];
+  if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=${opts.name}-${Date.now()}.cpuprofile`);
+  let child: Child;
+  try {
+    child = await forkTs(fileURLToPath(import.meta.url), {
+      name: opts.name,
+      nodeArgs,
+      env: {
+        DSN: database.dsn,
+        REDIS_URL: opts.redisUrl ?? '',
+        CCH_CONFIG: configFile,
+        CCH_DATA_DIR: dir,
+        CCH_SECRET: 'bench-secret-0123456789abcdef0123456789',
+        ADMIN_TOKEN: 'bench-admin-token',
+        ENABLE_SECURE_COOKIES: 'false',
+        APP_PORT: '0',
+        LOG_LEVEL: process.env.BENCH_HUB_LOG_LEVEL ?? 'warn',
+        BENCH_STORE_PREFIX: storePrefix,
+      },
+    });
+  } catch (err) {
+    await database.drop().catch(() => {});
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    name: opts.name,
+    url: child.info.url as string,
+    child,
+    plugins: child.info.plugins as string[],
+    memory: (gc = false) => child.call<NodeJS.MemoryUsage>('memory', { gc }),
+    stop() {
+      stopped ??= (async () => {
+        await child.stop();
+        await database.drop().catch(() => {});
+        if (opts.redisUrl) await clearPrefix(opts.redisUrl, storePrefix).catch(() => {});
+        fs.rmSync(dir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+async function clearPrefix(url: string, prefix: string): Promise<void> {
+  const store = await createRedisStore({ url, prefix });
+  try {
+    const keys = await store.scan('*', 1_000_000);
+    for (let i = 0; i < keys.length; i += 500) await store.del(...keys.slice(i, i + 500));
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const gw = await createGateway({ storePrefix: process.env.BENCH_STORE_PREFIX });
+  const { url } = await gw.listen(0, '127.0.0.1');
+  const gc = (globalThis as { gc?: () => void }).gc;
+  serveChild(
+    { url, plugins: gw.plugins.map((p) => p.name) },
+    {
+      memory: (msg) => {
+        if (msg.gc && gc) {
+          gc();
+          gc();
+        }
+        return process.memoryUsage();
+      },
+    },
+    () => gw.close(),
+  );
+}
+
+if (isMain(import.meta.url)) main().catch(failChild);

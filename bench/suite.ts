@@ -1,0 +1,372 @@
+/**
+ * One benchmark run: start every system under test in its own process, measure each scenario
+ * against each of them back to back (so ratios compare like with like), and return the numbers.
+ * `npm run bench` and `npm run bench:smoke` differ only in the plan they pass.
+ */
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { startMockServer, STREAM_EVENTS, type MockServer } from './mock-server.ts';
+import { startBareProxy, type BareProxy } from './bare-proxy.ts';
+import { startHub, type Hub } from './hub.ts';
+import { startPortkey, locatePortkey, type Portkey } from './portkey.ts';
+import { runLoad, probe, holdStreams, type LoadResult, type RequestSpec } from './load.ts';
+import { BODIES, FULL_PLUGINS, HUB_KEY, PROVIDER_KEY, anthropicHeaders, fullYaml, minimalYaml, presentPlugins, translateYaml } from './configs.ts';
+import { REPO_ROOT } from './child.ts';
+
+export type Variant = 'direct' | 'bare' | 'hub-min' | 'hub-full' | 'portkey' | 'hub-translate';
+export type Section = 'json' | 'stream' | 'paced' | 'translate' | 'soak';
+
+export interface SuitePlan {
+  name: 'full' | 'smoke';
+  warmupMs: number;
+  durationMs: number;
+  jsonConcurrency: number[];
+  streamConcurrency: number[];
+  /** Streams with a delay between events, to measure the gap the gateway adds per chunk. */
+  paced?: { concurrency: number; chunkDelayMs: number };
+  /** Anthropic client → OpenAI provider vs same format, at this concurrency. */
+  translate?: { concurrency: number };
+  /** Streams held open at once on the everything-on hub, each event `chunkDelayMs` apart. */
+  memory?: { streams: number; chunkDelayMs: number };
+  /** Steady mixed load on the everything-on hub, RSS sampled every `sampleEveryMs`. */
+  soak?: { durationMs: number; sampleEveryMs: number; concurrency: number };
+  portkey: boolean;
+  /** Redis for the hubs (limits and breaker state); without it they use the memory store. */
+  redisUrl?: string;
+  cpuProfDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface Row extends LoadResult {
+  section: Section;
+  variant: Variant;
+}
+
+export interface MemoryResult {
+  streams: number;
+  chunkDelayMs: number;
+  peakOpen: number;
+  completed: number;
+  errors: number;
+  firstError?: string;
+  baselineRssMB: number;
+  peakRssMB: number;
+  /** Heap used (no GC) when the most streams were open. */
+  peakHeapMB: number;
+  perStreamKB: number;
+}
+
+export interface SoakResult {
+  durationMs: number;
+  concurrency: number;
+  /** [seconds since start, RSS MB]. */
+  rss: [number, number][];
+  heapAfterGcStartMB: number;
+  heapAfterGcEndMB: number;
+  rssStartMB: number;
+  rssEndMB: number;
+  rssMaxMB: number;
+  /** Least-squares slope of RSS over the second half of the run. */
+  rssSlopeMBPerMin: number;
+  rows: Row[];
+}
+
+export interface SuiteResult {
+  plan: Omit<SuitePlan, 'log'>;
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; cpuModel: string; memGB: number; node: string; platform: string; commit: string };
+  store: 'redis' | 'memory';
+  plugins: { full: string[]; missing: string[]; minimal: string[] };
+  portkey: { status: 'ok' | 'skipped' | 'unavailable'; version?: string; note?: string };
+  translate: { status: 'ok' | 'skipped' | 'unavailable'; note?: string };
+  rows: Row[];
+  memory?: MemoryResult;
+  soak?: SoakResult;
+}
+
+interface Target {
+  variant: Variant;
+  url: string;
+  headers: Record<string, string>;
+}
+
+const MB = 1024 * 1024;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+function spec(t: Target, stream: boolean): RequestSpec {
+  return {
+    url: t.url,
+    path: '/v1/messages',
+    headers: anthropicHeaders(t.headers),
+    body: stream ? BODIES.stream : BODIES.json,
+    stream,
+    expectTail: stream ? 'message_stop' : undefined,
+  };
+}
+
+function machine(): SuiteResult['machine'] {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    /* not a git checkout */
+  }
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGB: Math.round(os.totalmem() / 1024 ** 3), node: process.version, platform: `${os.platform()} ${os.release()}`, commit };
+}
+
+function slopePerMin(points: [number, number][]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : Math.round((num / den) * 60 * 100) / 100;
+}
+
+/** Check a target answers both request shapes; returns an error text, or undefined when fine. */
+async function check(t: Target): Promise<string | undefined> {
+  for (const stream of [false, true]) {
+    const r = await probe(spec(t, stream)).catch((err: Error) => ({ status: 0, text: err.message }));
+    if (r.status !== 200) return `${stream ? 'stream' : 'JSON'} probe answered ${r.status}: ${r.text.slice(0, 300)}`;
+    if (stream && !r.text.includes('message_stop')) return `stream probe did not end with message_stop: ${r.text.slice(-200)}`;
+  }
+  return undefined;
+}
+
+/** Run the whole plan; always stops every process it started. */
+export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
+  const log = plan.log ?? (() => {});
+  const startedAt = new Date().toISOString();
+  const { included, missing } = presentPlugins(FULL_PLUGINS);
+  log(`everything-on hub plugins: ${included.join(', ')}${missing.length ? ` (not present yet: ${missing.join(', ')})` : ''}`);
+  const cpuProfDir = plan.cpuProfDir;
+
+  let mock: MockServer | undefined;
+  let bare: BareProxy | undefined;
+  let portkey: Portkey | undefined;
+  const hubs: Hub[] = [];
+  const result: SuiteResult = {
+    plan: { ...plan, log: undefined } as Omit<SuitePlan, 'log'>,
+    startedAt,
+    finishedAt: '',
+    machine: machine(),
+    store: plan.redisUrl ? 'redis' : 'memory',
+    plugins: { full: included, missing, minimal: ['auth', 'provider-claude'] },
+    portkey: { status: 'skipped' },
+    translate: { status: 'skipped' },
+    rows: [],
+  };
+
+  try {
+    mock = await startMockServer(3);
+    const upstream = mock.urls[0]!;
+    const [bareP, hubMin, hubFull] = await Promise.all([
+      startBareProxy(upstream, PROVIDER_KEY),
+      startHub({ name: 'hub-min', yaml: minimalYaml(upstream), redisUrl: plan.redisUrl, cpuProfDir }),
+      startHub({ name: 'hub-full', yaml: fullYaml(mock.urls, included), redisUrl: plan.redisUrl, cpuProfDir }),
+    ]);
+    bare = bareP;
+    hubs.push(hubMin, hubFull);
+    log(`loaded: hub-min [${hubMin.plugins.join(', ')}], hub-full [${hubFull.plugins.join(', ')}]`);
+
+    const targets: Target[] = [
+      { variant: 'direct', url: upstream, headers: {} },
+      { variant: 'bare', url: bare.url, headers: {} },
+      { variant: 'hub-min', url: hubMin.url, headers: { 'x-api-key': HUB_KEY } },
+      { variant: 'hub-full', url: hubFull.url, headers: { 'x-api-key': HUB_KEY } },
+    ];
+    for (const t of targets) {
+      const problem = await check(t);
+      if (problem) throw new Error(`${t.variant}: ${problem}`);
+    }
+
+    if (plan.portkey) {
+      const where = locatePortkey();
+      if ('reason' in where) result.portkey = { status: 'unavailable', note: where.reason };
+      else {
+        try {
+          portkey = await startPortkey();
+          const t: Target = { variant: 'portkey', url: portkey.url, headers: portkey.headersFor(upstream, PROVIDER_KEY) };
+          const problem = await check(t);
+          if (problem) throw new Error(problem);
+          targets.push(t);
+          result.portkey = { status: 'ok', version: portkey.version };
+        } catch (err) {
+          result.portkey = { status: 'unavailable', version: where.version, note: (err as Error).message.slice(0, 500) };
+          await portkey?.stop();
+          portkey = undefined;
+        }
+      }
+      log(`portkey: ${result.portkey.status}${result.portkey.version ? ` ${result.portkey.version}` : ''}${result.portkey.note ? ` — ${result.portkey.note}` : ''}`);
+    }
+
+    const measure = async (section: Section, t: Target, stream: boolean, concurrency: number) => {
+      const r = await runLoad({ ...spec(t, stream), concurrency, warmupMs: plan.warmupMs, durationMs: plan.durationMs });
+      const row: Row = { section, variant: t.variant, ...r };
+      result.rows.push(row);
+      const extra = r.ttfb ? ` ttfb p50 ${r.ttfb.p50Us}µs` : '';
+      const gap = section === 'paced' && r.gap ? ` gap p50 ${r.gap.p50Us}µs p99 ${r.gap.p99Us}µs` : '';
+      log(`${section.padEnd(9)} c=${String(concurrency).padEnd(4)} ${t.variant.padEnd(13)} ${String(r.rps).padStart(8)}/s  p50 ${r.latency.p50Us}µs p99 ${r.latency.p99Us}µs${extra}${gap}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}`);
+    };
+
+    for (const c of plan.jsonConcurrency) for (const t of targets) await measure('json', t, false, c);
+    for (const c of plan.streamConcurrency) for (const t of targets) await measure('stream', t, true, c);
+
+    if (plan.paced) {
+      await mock.setChunkDelay(plan.paced.chunkDelayMs);
+      try {
+        for (const t of targets) await measure('paced', t, true, plan.paced.concurrency);
+      } finally {
+        await mock.setChunkDelay(0);
+      }
+    }
+
+    if (plan.translate) await runTranslate(plan, result, mock, hubMin, hubs, measure, log);
+    if (plan.memory) result.memory = await runMemory(plan.memory, mock, hubFull, log);
+    if (plan.soak) result.soak = await runSoak(plan.soak, hubFull, targets.find((t) => t.variant === 'hub-full')!, log);
+  } finally {
+    await Promise.allSettled([...hubs.map((h) => h.stop()), bare?.stop(), portkey?.stop()]);
+    await mock?.stop();
+  }
+  result.finishedAt = new Date().toISOString();
+  return result;
+}
+
+type Measure = (section: Section, t: Target, stream: boolean, concurrency: number) => Promise<void>;
+
+async function runTranslate(plan: SuitePlan, result: SuiteResult, mock: MockServer, hubMin: Hub, hubs: Hub[], measure: Measure, log: (l: string) => void): Promise<void> {
+  const { included, missing } = presentPlugins(['auth', 'provider-claude', 'provider-openai']);
+  if (missing.includes('provider-openai')) {
+    result.translate = { status: 'unavailable', note: 'plugins/provider-openai is not present yet' };
+    log(`translate: skipped — ${result.translate.note}`);
+    return;
+  }
+  let hub: Hub;
+  try {
+    hub = await startHub({ name: 'hub-translate', yaml: translateYaml(mock.urls[0]!, included), redisUrl: plan.redisUrl, cpuProfDir: plan.cpuProfDir });
+  } catch (err) {
+    result.translate = { status: 'unavailable', note: `the translating hub did not start: ${(err as Error).message.slice(0, 400)}` };
+    log(`translate: skipped — ${result.translate.note}`);
+    return;
+  }
+  hubs.push(hub);
+  const t: Target = { variant: 'hub-translate', url: hub.url, headers: { 'x-api-key': HUB_KEY } };
+  const problem = await check(t);
+  if (problem) {
+    result.translate = { status: 'unavailable', note: `translation not available yet: ${problem}` };
+    log(`translate: skipped — ${result.translate.note}`);
+    return;
+  }
+  result.translate = { status: 'ok' };
+  const c = plan.translate!.concurrency;
+  await measure('translate', { variant: 'hub-min', url: hubMin.url, headers: { 'x-api-key': HUB_KEY } }, true, c);
+  await measure('translate', t, true, c);
+}
+
+async function runMemory(opts: NonNullable<SuitePlan['memory']>, mock: MockServer, hub: Hub, log: (l: string) => void): Promise<MemoryResult> {
+  const base = await hub.memory(true);
+  const baselineRss = hub.child.rss() || base.rss;
+  let peakRss = baselineRss;
+  let peakOpenSeen = 0;
+  let peakHeap = base.heapUsed;
+  await mock.setChunkDelay(opts.chunkDelayMs);
+  let held;
+  try {
+    held = await holdStreams(spec({ variant: 'hub-full', url: hub.url, headers: { 'x-api-key': HUB_KEY } }, true), opts.streams, 100, (open) => {
+      peakRss = Math.max(peakRss, hub.child.rss());
+      if (open > peakOpenSeen) {
+        peakOpenSeen = open;
+        hub.memory(false).then(
+          (m) => (peakHeap = Math.max(peakHeap, m.heapUsed)),
+          () => {},
+        );
+      }
+    });
+  } finally {
+    await mock.setChunkDelay(0);
+  }
+  const r: MemoryResult = {
+    streams: opts.streams,
+    chunkDelayMs: opts.chunkDelayMs,
+    peakOpen: held.peakOpen,
+    completed: held.completed,
+    errors: held.errors,
+    firstError: held.firstError,
+    baselineRssMB: round1(baselineRss / MB),
+    peakRssMB: round1(peakRss / MB),
+    peakHeapMB: round1(peakHeap / MB),
+    perStreamKB: held.peakOpen ? round1((peakRss - baselineRss) / 1024 / held.peakOpen) : 0,
+  };
+  log(`memory: ${r.streams} streams (${r.peakOpen} open at peak, ${r.completed} completed, ${r.errors} errors) RSS ${r.baselineRssMB} → ${r.peakRssMB} MB, heap ${r.peakHeapMB} MB${r.firstError ? ` — ${r.firstError}` : ''}`);
+  return r;
+}
+
+async function runSoak(opts: NonNullable<SuitePlan['soak']>, hub: Hub, t: Target, log: (l: string) => void): Promise<SoakResult> {
+  const heapStart = (await hub.memory(true)).heapUsed;
+  const t0 = performance.now();
+  const rss: [number, number][] = [[0, round1(hub.child.rss() / MB)]];
+  const timer = setInterval(() => rss.push([round1((performance.now() - t0) / 1000), round1(hub.child.rss() / MB)]), opts.sampleEveryMs);
+  const half = Math.max(1, Math.floor(opts.concurrency / 2));
+  let results: LoadResult[];
+  try {
+    results = await Promise.all([
+      runLoad({ ...spec(t, false), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
+      runLoad({ ...spec(t, true), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
+    ]);
+  } finally {
+    clearInterval(timer);
+  }
+  rss.push([round1((performance.now() - t0) / 1000), round1(hub.child.rss() / MB)]);
+  const heapEnd = (await hub.memory(true)).heapUsed;
+  const secondHalf = rss.filter(([s]) => s >= opts.durationMs / 2000);
+  const r: SoakResult = {
+    durationMs: opts.durationMs,
+    concurrency: opts.concurrency,
+    rss,
+    heapAfterGcStartMB: round1(heapStart / MB),
+    heapAfterGcEndMB: round1(heapEnd / MB),
+    rssStartMB: rss[0]![1],
+    rssEndMB: rss.at(-1)![1],
+    rssMaxMB: Math.max(...rss.map((p) => p[1])),
+    rssSlopeMBPerMin: slopePerMin(secondHalf),
+    rows: results.map((lr) => ({ section: 'soak' as const, variant: 'hub-full' as const, ...lr })),
+  };
+  log(`soak: ${opts.durationMs / 1000}s JSON ${results[0]!.rps}/s + streams ${results[1]!.rps}/s; RSS ${r.rssStartMB} → ${r.rssEndMB} MB (max ${r.rssMaxMB}), slope ${r.rssSlopeMBPerMin} MB/min over the second half; heap after GC ${r.heapAfterGcStartMB} → ${r.heapAfterGcEndMB} MB`);
+  return r;
+}
+
+/** Default plans. */
+export const PLANS: Record<'full' | 'smoke', Omit<SuitePlan, 'redisUrl' | 'log' | 'cpuProfDir'>> = {
+  full: {
+    name: 'full',
+    warmupMs: 2000,
+    durationMs: 8000,
+    jsonConcurrency: [1, 32, 128],
+    streamConcurrency: [1, 32, 128],
+    paced: { concurrency: 32, chunkDelayMs: 2 },
+    translate: { concurrency: 32 },
+    memory: { streams: 1000, chunkDelayMs: 200 },
+    soak: { durationMs: 300_000, sampleEveryMs: 5000, concurrency: 32 },
+    portkey: true,
+  },
+  smoke: {
+    name: 'smoke',
+    warmupMs: 200,
+    durationMs: 800,
+    jsonConcurrency: [8],
+    streamConcurrency: [8],
+    paced: { concurrency: 4, chunkDelayMs: 1 },
+    translate: { concurrency: 4 },
+    memory: { streams: 50, chunkDelayMs: 20 },
+    soak: { durationMs: 2000, sampleEveryMs: 250, concurrency: 8 },
+    portkey: true,
+  },
+};
+
+export { STREAM_EVENTS };

@@ -1,0 +1,96 @@
+import type { Logger, Services, Store } from '@cch/core';
+import type { Exclusion, RouteCandidate } from './candidates.ts';
+
+/**
+ * What the balancer needs of the `providerLimits` service: whether a provider is within its own
+ * limits (rpm, concurrent sessions, spend…). The limit plugins provide it (and declare it in
+ * `Services`); without them every provider is. `sessionId` lets a session already active on a
+ * provider keep it at its concurrent-session limit.
+ */
+export interface ProviderLimitsService {
+  isAvailable(providerId: number, opts?: { sessionId?: string }): Promise<boolean> | boolean;
+}
+
+/** The breaker as the balancer uses it (provided by the circuit-breaker plugin). */
+export type BreakerLike = Pick<Services['breaker'], 'state' | 'allow' | 'recordAttempt'>;
+
+const CALL_TIMEOUT_MS = 500;
+const MAX_COOLDOWN_S = 86_400;
+
+/** Runs store and service calls so their failure never fails a request: it logs once and goes on. */
+export interface Guard {
+  <T>(what: string, call: () => Promise<T> | T, fallback: T): Promise<T>;
+}
+
+export function createGuard(logger: Logger): Guard {
+  const failing = new Set<string>();
+  return async <T>(what: string, call: () => Promise<T> | T, fallback: T): Promise<T> => {
+    try {
+      const v = await withTimeout(Promise.resolve().then(call), CALL_TIMEOUT_MS);
+      if (failing.delete(what)) logger.info({ what }, 'balancer: working again');
+      return v;
+    } catch (err) {
+      if (!failing.has(what)) {
+        failing.add(what);
+        logger.warn({ err, what }, 'balancer: a lookup failed; routing without it (fail-open) until it works again');
+      }
+      return fallback;
+    }
+  };
+}
+
+const cooldownKey = (providerId: number): string => `balancer:cooldown:${providerId}`;
+
+/** Remember, for every instance, that a provider asked for a pause (`Retry-After`). */
+export function coolDown(store: Store, providerId: number, seconds: number, now: number): Promise<unknown> {
+  const s = Math.min(MAX_COOLDOWN_S, seconds);
+  return store.set(cooldownKey(providerId), String(now + s * 1000), { ttlMs: s * 1000 });
+}
+
+export interface HealthDeps {
+  store: Store;
+  breaker: BreakerLike | undefined;
+  limits: ProviderLimitsService | undefined;
+  guard: Guard;
+  now: number;
+  sessionId: string | undefined;
+}
+
+/**
+ * Split candidates into available ones and those excluded for health: circuit open (half-open
+ * ones stay, flagged), over their own limits, or cooling down after a `Retry-After`. All lookups
+ * run in parallel; one that fails counts as "available".
+ */
+export async function checkHealth(cands: readonly RouteCandidate[], deps: HealthDeps): Promise<{ available: RouteCandidate[]; excluded: Exclusion[] }> {
+  const { breaker, limits, guard } = deps;
+  const looks = await Promise.all(
+    cands.map(async (c) => {
+      const id = c.provider.id;
+      const [circuit, withinLimits, cooling] = await Promise.all([
+        breaker ? guard('breaker', () => breaker.state(id), undefined) : undefined,
+        limits ? guard('providerLimits', () => limits.isAvailable(id, { sessionId: deps.sessionId }), true) : true,
+        guard('store', () => deps.store.get(cooldownKey(id)), null),
+      ]);
+      return { c, circuit, withinLimits, coolUntil: cooling === null ? undefined : Number(cooling) };
+    }),
+  );
+  const available: RouteCandidate[] = [];
+  const excluded: Exclusion[] = [];
+  for (const { c, circuit, withinLimits, coolUntil } of looks) {
+    const who = { id: c.provider.id, name: c.provider.name };
+    if (circuit?.state === 'open') excluded.push({ ...who, reason: 'circuit_open', until: circuit.retryAt });
+    else if (coolUntil !== undefined && coolUntil > deps.now) excluded.push({ ...who, reason: 'cooling_down', until: coolUntil });
+    else if (!withinLimits) excluded.push({ ...who, reason: 'rate_limited' });
+    else available.push({ ...c, halfOpen: circuit?.state === 'half_open' });
+  }
+  return { available, excluded };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  p.catch(() => undefined);
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

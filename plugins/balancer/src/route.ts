@@ -1,0 +1,161 @@
+import { GatewayError, type AttemptRecord, type Exchange, type Logger, type PhaseMiddleware, type ProviderDirectory, type SettledExchange, type Store } from '@cch/core';
+import { REQUEST_SPECIFIC, staticCandidates, type Exclusion, type RouteCandidate } from './candidates.ts';
+import { checkHealth, coolDown, createGuard, type BreakerLike, type ProviderLimitsService } from './health.ts';
+import { chooseFirst, type FirstChoice, type Rng } from './picker.ts';
+import { createPlan } from './plan.ts';
+import { deriveSession, type SessionInfo } from './session.ts';
+
+export interface BalancerOptions {
+  maxAttempts: number;
+  stickyReturnToHigherPriority: boolean;
+  sessionTtlSeconds: number;
+}
+
+export interface BalancerDeps {
+  options: BalancerOptions;
+  providers: ProviderDirectory;
+  store: Store;
+  logger: Logger;
+  /** Looked up per request, so the order plugins load in does not matter. */
+  breaker(): BreakerLike | undefined;
+  limits(): ProviderLimitsService | undefined;
+  rng?: Rng;
+  now?: () => number;
+}
+
+const sessionKey = (id: string): string => `session:${id}`;
+
+/**
+ * The balancer's hooks: `identify` derives the session id right after authentication (so limit
+ * plugins can count sessions), `route` builds the plan, `settle` records cool-downs the plan did
+ * not hear about (the last attempt's Retry-After).
+ */
+export function createBalancer(deps: BalancerDeps) {
+  const { options, store, logger } = deps;
+  const rng = deps.rng ?? Math.random;
+  const now = deps.now ?? Date.now;
+  const guard = createGuard(logger);
+  const ttlMs = options.sessionTtlSeconds * 1000;
+  /** Attempts whose Retry-After was already honoured. */
+  const cooled = new WeakSet<AttemptRecord>();
+
+  function sessionOf(ex: Exchange): SessionInfo | undefined {
+    if (ex.sessionId) return { id: ex.sessionId, source: 'exchange' };
+    const s = deriveSession(ex);
+    if (s) ex.sessionId = s.id;
+    return s;
+  }
+
+  function honourRetryAfter(a: AttemptRecord): void {
+    if (cooled.has(a) || !a.retryAfterSeconds || a.retryAfterSeconds <= 0) return;
+    cooled.add(a);
+    void guard('store', () => coolDown(store, a.providerId, a.retryAfterSeconds!, now()), undefined);
+  }
+
+  const identify: PhaseMiddleware = async (c, next) => {
+    if (c.exchange.endpoint.operation !== 'list_models') sessionOf(c.exchange);
+    await next();
+  };
+
+  const route: PhaseMiddleware = async (c, next) => {
+    const ex = c.exchange;
+    if (ex.endpoint.operation === 'list_models') return next();
+    const session = sessionOf(ex);
+    const { candidates, excluded } = staticCandidates(ex, deps.providers);
+    if (candidates.length === 0) {
+      ex.decision.push(candidatesStep(session, undefined, [], excluded));
+      throw new GatewayError(404, 'not_found', ex.model ? `no provider serves model "${ex.model}" for this key` : 'no provider serves this request for this key');
+    }
+    const breaker = deps.breaker();
+    const [bound, health] = await Promise.all([
+      session ? guard('store', () => store.get(sessionKey(session.id)), null) : null,
+      checkHealth(candidates, { store, breaker, limits: deps.limits(), guard, now: now(), sessionId: session?.id }),
+    ]);
+    excluded.push(...health.excluded);
+    const boundId = bound === null ? undefined : Number(bound);
+    let available = health.available;
+    let first: FirstChoice<RouteCandidate> | undefined;
+    let probe = false;
+    while (available.length > 0) {
+      first = chooseFirst(available, boundId, options.stickyReturnToHigherPriority, rng)!;
+      if (!first.chosen.halfOpen) break;
+      const id = first.chosen.provider.id;
+      probe = breaker ? await guard('breaker', () => breaker.allow(id, ex.id), true) : true;
+      if (probe) break;
+      excluded.push({ id, name: first.chosen.provider.name, reason: 'circuit_open', detail: 'probe_busy' });
+      available = available.filter((x) => x !== first!.chosen);
+      first = undefined;
+    }
+    ex.decision.push(candidatesStep(session, boundId, available, excluded));
+    if (!first) throw unavailable(ex, excluded, now());
+
+    const chosen = first.chosen;
+    ex.decision.push({
+      by: 'balancer',
+      step: 'pick',
+      attempt: 1,
+      provider: chosen.provider.name,
+      providerId: chosen.provider.id,
+      how: first.how,
+      ...(probe ? { probe: true } : {}),
+      ...(first.reason ? { reason: first.reason } : {}),
+      ...(first.probabilities ? { probabilities: first.probabilities } : {}),
+    });
+    // A binding survives requests its provider cannot serve for request-specific reasons (another model…).
+    const boundExclusion = excluded.find((e) => e.id === boundId);
+    const mayBind = session !== undefined && !(boundExclusion && REQUEST_SPECIFIC.has(boundExclusion.reason));
+    const rest = available.filter((x) => x !== chosen && !x.halfOpen);
+    ex.plan = createPlan({
+      ex,
+      first: chosen,
+      rest,
+      maxAttempts: Math.max(1, Math.min(options.maxAttempts, 1 + rest.length)),
+      rng,
+      onFailed(a) {
+        if (breaker) void guard('breaker', () => breaker.recordAttempt(a, ex.id), undefined);
+        honourRetryAfter(a);
+      },
+      onAnswered(a) {
+        if (mayBind && (!a.errorClass || a.errorClass === 'client')) {
+          // One write both binds and slides the TTL; not awaited, so no round trip on the hot path.
+          void guard('store', () => store.set(sessionKey(session.id), String(a.providerId), { ttlMs }), false);
+        }
+      },
+    });
+    await next();
+  };
+
+  function settle(ex: SettledExchange): void {
+    for (const a of ex.attempts) honourRetryAfter(a);
+  }
+
+  return { identify, route, settle };
+}
+
+function candidatesStep(session: SessionInfo | undefined, boundId: number | undefined, available: readonly RouteCandidate[], excluded: readonly Exclusion[]): Record<string, unknown> {
+  return {
+    by: 'balancer',
+    step: 'candidates',
+    session: session ? { id: session.id, source: session.source, boundProviderId: boundId ?? null } : null,
+    candidates: available.map((c) => ({
+      id: c.provider.id,
+      name: c.provider.name,
+      priority: c.provider.priority,
+      weight: c.provider.weight,
+      format: c.adapter.format,
+      translated: c.translated,
+      ...(c.halfOpen ? { circuit: 'half_open' } : {}),
+    })),
+    excluded: excluded.map((e) => ({ ...e })),
+  };
+}
+
+/** 503 when providers exist for the request but none is available now, with a Retry-After when one is known. */
+function unavailable(ex: Exchange, excluded: readonly Exclusion[], now: number): GatewayError {
+  const health = excluded.filter((e) => !REQUEST_SPECIFIC.has(e.reason) && e.reason !== 'disabled' && e.reason !== 'no_adapter');
+  const waits = health.map((e) => e.until).filter((u): u is number => u !== undefined && u > now);
+  const why = health.map((e) => `${e.name}: ${e.reason.replace('_', ' ')}`).join(', ');
+  const headers: Record<string, string> = waits.length ? { 'retry-after': String(Math.max(1, Math.ceil((Math.min(...waits) - now) / 1000))) } : {};
+  const what = ex.model ? `model "${ex.model}"` : 'this request';
+  return new GatewayError(503, 'overloaded', `every provider for ${what} is unavailable right now (${why})`, headers);
+}

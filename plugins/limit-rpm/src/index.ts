@@ -1,0 +1,108 @@
+import { Type } from '@sinclair/typebox';
+import { definePlugin, type Exchange, type ProviderRecord } from '@cch/core';
+import {
+  createFailoverStore,
+  describeLimit,
+  identitySubjects,
+  joinLimitServices,
+  providerSubject,
+  rateLimitHeaders,
+  rejectionError,
+  resetPhrase,
+  secondsUntil,
+  unwatchedAttempts,
+  watchAttempts,
+  type LimitUsage,
+} from '../../limits-common/src/index.ts';
+import { createRpmLimiter, type RpmCheck } from './limiter.ts';
+
+const options = Type.Object({}, { additionalProperties: false });
+
+/**
+ * Requests per minute: an exact sliding window per key, per user (its group's limit unless it
+ * sets its own) and per provider, shared by every instance through the store.
+ */
+export default definePlugin({
+  name: 'limit-rpm',
+  version: '0.1.0',
+  core: '0.1.x',
+  kind: 'limit',
+  description: 'Requests per minute per key, user (group default) and provider: exact sliding window; 429 with Retry-After.',
+  options,
+  setup(ctx) {
+    const store = createFailoverStore({ shared: ctx.store, logger: ctx.logger });
+    ctx.onClose(() => store.close());
+    const limiter = createRpmLimiter(store);
+
+    joinLimitServices(
+      ctx,
+      {
+        plugin: ctx.name,
+        async usage(subject) {
+          const limit = subject.limits.rpm ?? null;
+          if (!subject.counted) return { rpm: { used: null, limit, resetAt: null } } satisfies LimitUsage;
+          const { count, freeAtMs } = await limiter.peek(subject, Date.now());
+          return { rpm: { used: count, limit, resetAt: freeAtMs === undefined ? null : new Date(freeAtMs).toISOString() } };
+        },
+        status() {
+          const s = store.status();
+          return { plugin: ctx.name, degraded: s.degraded, since: s.since?.toISOString() ?? null, lastError: s.lastError ?? null };
+        },
+      },
+      async (provider) => {
+        const limit = provider.limits.rpm;
+        if (limit == null) return true;
+        return (await limiter.peek(providerSubject(provider), Date.now())).count < limit;
+      },
+    );
+
+    ctx.use('limit', async (c, next) => {
+      const ex = c.exchange;
+      if (!ex.identity || ex.endpoint.operation !== 'generate') return next();
+      const checks: RpmCheck[] = identitySubjects(ex.identity)
+        .filter((s) => s.limits.rpm !== undefined)
+        .map((subject) => ({ subject, limit: subject.limits.rpm }));
+      if (checks.length === 0) return next();
+      const now = Date.now();
+      const r = await limiter.acquire(checks, ex.id, now);
+      if (!r.ok) {
+        const limit = r.check.limit!;
+        throw rejectionError({
+          status: 429,
+          type: 'rpm',
+          limit: String(limit),
+          remaining: '0',
+          resetAtMs: r.freeAtMs,
+          retryAfterSeconds: secondsUntil(r.freeAtMs, now),
+          message: `Rate limit exceeded: ${describeLimit(r.check.subject, 'rpm')} of ${limit} requests per minute reached; ${resetPhrase(r.freeAtMs, now)}.`,
+        });
+      }
+      const tightest = r.windows.reduce((a, b) => (b.check.limit! - b.count < a.check.limit! - a.count ? b : a));
+      c.set(rateLimitHeaders(String(tightest.check.limit), String(Math.max(0, tightest.check.limit! - tightest.count)), tightest.freeAtMs));
+      await next();
+    });
+
+    // Providers: counted when the proxy picks them; the balancer asks providerLimits first.
+    const record = (ex: Exchange, provider: ProviderRecord, n: number) => {
+      if (provider.limits.rpm == null) return;
+      limiter
+        .acquire([{ subject: providerSubject(provider), limit: undefined }], `${ex.id}#${n}`, Date.now())
+        .catch((err: unknown) => ctx.logger.debug({ err, provider: provider.name }, 'provider rpm not recorded'));
+    };
+    const tried = new WeakMap<Exchange, number>();
+    watchAttempts(ctx, (ex, provider) => {
+      const n = (tried.get(ex) ?? 0) + 1;
+      tried.set(ex, n);
+      record(ex, provider, n);
+    });
+    ctx.onSettle((ex) => {
+      // Without a route plan the attempts were not seen as they happened: count them now.
+      unwatchedAttempts(ex, ctx.name).forEach((id, i) => {
+        const p = ctx.providers.get(id);
+        if (p) record(ex, p, i + 1);
+      });
+    });
+  },
+});
+
+export { createRpmLimiter, RPM_WINDOW_MS, type RpmLimiter, type RpmCheck, type RpmResult } from './limiter.ts';
