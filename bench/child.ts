@@ -174,7 +174,7 @@ export function failChild(err: unknown): void {
     process.stderr.write(`${error}\n`);
     process.exit(1);
   }
-  process.send({ type: 'fatal', error }, () => process.exit(1));
+  process.send({ type: 'fatal', error }, undefined, {}, () => process.exit(1));
 }
 
 /** True when `importMetaUrl` is the file node was asked to run. */

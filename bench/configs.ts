@@ -19,11 +19,24 @@ export const FULL_PLUGINS = ['auth', 'limit-rpm', 'limit-cost', 'limit-concurren
 /** Limits high enough that nothing is ever rejected, so every limit plugin does its full work. */
 const GENEROUS = '{ rpm: 100000000, concurrentSessions: 1000000, concurrentRequests: 1000000, usd5h: 100000000, usdDaily: 100000000, usdMonthly: 100000000 }';
 
-/** Which of `names` exist as plugin folders (plugins/<name>/package.json) right now. */
+/** A plugin folder with a package.json whose entry file exists (a folder mid-creation has neither). */
+function isPresent(name: string): boolean {
+  const dir = path.join(REPO_ROOT, 'plugins', name);
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { exports?: unknown; main?: string };
+    const exp = typeof pkg.exports === 'string' ? pkg.exports : (pkg.exports as Record<string, unknown> | undefined)?.['.'];
+    const entry = typeof exp === 'string' ? exp : (pkg.main ?? 'src/index.ts');
+    return fs.existsSync(path.join(dir, entry));
+  } catch {
+    return false;
+  }
+}
+
+/** Which of `names` exist as loadable plugin folders (plugins/<name>/) right now. */
 export function presentPlugins(names: readonly string[]): { included: string[]; missing: string[] } {
   const included: string[] = [];
   const missing: string[] = [];
-  for (const n of names) (fs.existsSync(path.join(REPO_ROOT, 'plugins', n, 'package.json')) ? included : missing).push(n);
+  for (const n of names) (isPresent(n) ? included : missing).push(n);
   return { included, missing };
 }
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector/promises';
 import { createGateway, createRedisStore } from '@cch/core';
 import { createTestDatabase, type TestDatabase } from '@cch/core/testing';
 import { forkTs, failChild, isMain, serveChild, type Child } from './child.ts';
@@ -18,8 +19,6 @@ export interface HubOptions {
   yaml: string;
   /** Redis URL; without it the hub uses its in-process memory store. */
   redisUrl?: string;
-  /** Write a V8 CPU profile of the hub process into this folder when it stops. */
-  cpuProfDir?: string;
 }
 
 /** A running hub process and what it owns. */
@@ -31,6 +30,10 @@ export interface Hub {
   plugins: string[];
   /** Heap and RSS of the hub, optionally after a full GC. */
   memory(gc?: boolean): Promise<NodeJS.MemoryUsage>;
+  /** Start sampling the hub's main thread with the V8 CPU profiler. */
+  startProfile(): Promise<void>;
+  /** Stop sampling and write the profile (Chrome DevTools `.cpuprofile` JSON) to `file`. */
+  stopProfile(file: string): Promise<void>;
   /** Stop the hub, drop its database and delete its Redis keys. */
   stop(): Promise<void>;
 }
@@ -43,7 +46,6 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   fs.writeFileSync(configFile, opts.yaml);
   const storePrefix = `cch-bench-${crypto.randomBytes(4).toString('hex')}:`;
   const nodeArgs = ['--expose-gc'];
-  if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=${opts.name}-${Date.now()}.cpuprofile`);
   let child: Child;
   try {
     child = await forkTs(fileURLToPath(import.meta.url), {
@@ -74,6 +76,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     child,
     plugins: child.info.plugins as string[],
     memory: (gc = false) => child.call<NodeJS.MemoryUsage>('memory', { gc }),
+    startProfile: () => child.call('profileStart'),
+    stopProfile: (file) => child.call('profileStop', { file }),
     stop() {
       stopped ??= (async () => {
         await child.stop();
@@ -100,6 +104,8 @@ async function main(): Promise<void> {
   const gw = await createGateway({ storePrefix: process.env.BENCH_STORE_PREFIX });
   const { url } = await gw.listen(0, '127.0.0.1');
   const gc = (globalThis as { gc?: () => void }).gc;
+  // The inspector's profiler, on demand, so a profile covers the load and not the boot.
+  let session: Session | undefined;
   serveChild(
     { url, plugins: gw.plugins.map((p) => p.name) },
     {
@@ -109,6 +115,20 @@ async function main(): Promise<void> {
           gc();
         }
         return process.memoryUsage();
+      },
+      profileStart: async () => {
+        session = new Session();
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 200 });
+        await session.post('Profiler.start');
+      },
+      profileStop: async (msg) => {
+        if (!session) throw new Error('no profile running');
+        const { profile } = await session.post('Profiler.stop');
+        fs.writeFileSync(String(msg.file), JSON.stringify(profile));
+        session.disconnect();
+        session = undefined;
       },
     },
     () => gw.close(),

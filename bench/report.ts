@@ -190,5 +190,14 @@ export function toMarkdown(r: SuiteResult): string {
         `RSS ${s.rssStartMB} → ${s.rssEndMB} MB (max ${s.rssMaxMB}), second-half slope ${s.rssSlopeMBPerMin} MB/min; heap after GC ${s.heapAfterGcStartMB} → ${s.heapAfterGcEndMB} MB.`,
     );
   }
+  for (const [hub, p] of Object.entries(r.profiles ?? {})) {
+    const s = p.summary;
+    parts.push(
+      `### CPU profile of ${hub} (JSON and stream sections, ${s.idlePct}% idle; shares of busy time; \`${p.file}\`)\n\n` +
+        table(['self %', 'function (file:line of transpiled code)'], s.functions.slice(0, 12).map((f) => [`${f.selfPct}%`, `\`${f.where}\``])) +
+        '\n\n' +
+        table(['self %', 'file / package'], s.files.slice(0, 10).map((f) => [`${f.selfPct}%`, `\`${f.where}\``])),
+    );
+  }
   return parts.join('\n\n') + '\n';
 }

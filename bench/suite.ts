@@ -3,7 +3,9 @@
  * against each of them back to back (so ratios compare like with like), and return the numbers.
  * `npm run bench` and `npm run bench:smoke` differ only in the plan they pass.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startMockServer, STREAM_EVENTS, type MockServer } from './mock-server.ts';
 import { startBareProxy, type BareProxy } from './bare-proxy.ts';
@@ -12,6 +14,7 @@ import { startPortkey, locatePortkey, type Portkey } from './portkey.ts';
 import { runLoad, probe, holdStreams, type LoadResult, type RequestSpec } from './load.ts';
 import { BODIES, FULL_PLUGINS, HUB_KEY, PROVIDER_KEY, anthropicHeaders, fullYaml, minimalYaml, presentPlugins, translateYaml } from './configs.ts';
 import { REPO_ROOT } from './child.ts';
+import { summarizeProfile, type CpuProfile, type ProfileSummary } from './profile.ts';
 
 export type Variant = 'direct' | 'bare' | 'hub-min' | 'hub-full' | 'portkey' | 'hub-translate';
 export type Section = 'json' | 'stream' | 'paced' | 'translate' | 'soak';
@@ -33,6 +36,7 @@ export interface SuitePlan {
   portkey: boolean;
   /** Redis for the hubs (limits and breaker state); without it they use the memory store. */
   redisUrl?: string;
+  /** CPU-profile both hubs during the JSON and stream sections; `.cpuprofile` files go here. */
   cpuProfDir?: string;
   log?: (line: string) => void;
 }
@@ -83,6 +87,8 @@ export interface SuiteResult {
   rows: Row[];
   memory?: MemoryResult;
   soak?: SoakResult;
+  /** Hottest functions of each profiled hub (only with `cpuProfDir`). */
+  profiles?: Record<string, { file: string; summary: ProfileSummary }>;
 }
 
 interface Target {
@@ -145,7 +151,6 @@ export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
   const startedAt = new Date().toISOString();
   const { included, missing } = presentPlugins(FULL_PLUGINS);
   log(`everything-on hub plugins: ${included.join(', ')}${missing.length ? ` (not present yet: ${missing.join(', ')})` : ''}`);
-  const cpuProfDir = plan.cpuProfDir;
 
   let mock: MockServer | undefined;
   let bare: BareProxy | undefined;
@@ -164,20 +169,30 @@ export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
   };
 
   try {
+    const tStart = performance.now();
     mock = await startMockServer(3);
     const upstream = mock.urls[0]!;
-    const [bareP, hubMin, hubFull] = await Promise.all([
+    const translatePlugins = presentPlugins(['auth', 'provider-claude', 'provider-openai']);
+    const wantTranslate = plan.translate !== undefined && translatePlugins.missing.length === 0;
+    const started = await Promise.allSettled([
       startBareProxy(upstream, PROVIDER_KEY),
-      startHub({ name: 'hub-min', yaml: minimalYaml(upstream), redisUrl: plan.redisUrl, cpuProfDir }),
-      startHub({ name: 'hub-full', yaml: fullYaml(mock.urls, included), redisUrl: plan.redisUrl, cpuProfDir }),
-    ]);
-    bare = bareP;
-    hubs.push(hubMin, hubFull);
-    log(`loaded: hub-min [${hubMin.plugins.join(', ')}], hub-full [${hubFull.plugins.join(', ')}]`);
+      startHub({ name: 'hub-min', yaml: minimalYaml(upstream), redisUrl: plan.redisUrl }),
+      startHub({ name: 'hub-full', yaml: fullYaml(mock.urls, included), redisUrl: plan.redisUrl }),
+      // Started with the others (boot is most of a smoke run), but allowed to fail: translation is optional.
+      wantTranslate ? startHub({ name: 'hub-translate', yaml: translateYaml(upstream, translatePlugins.included), redisUrl: plan.redisUrl }) : Promise.resolve(undefined),
+    ] as const);
+    const [bareS, minS, fullS, translateS] = started;
+    if (bareS.status === 'fulfilled') bare = bareS.value;
+    for (const s of [minS, fullS, translateS]) if (s.status === 'fulfilled' && s.value) hubs.push(s.value);
+    for (const s of [bareS, minS, fullS]) if (s.status === 'rejected') throw s.reason;
+    const hubMin = (minS as PromiseFulfilledResult<Hub>).value;
+    const hubFull = (fullS as PromiseFulfilledResult<Hub>).value;
+    const hubTranslate = translateS.status === 'fulfilled' ? translateS.value : (translateS.reason as Error);
+    log(`started in ${((performance.now() - tStart) / 1000).toFixed(1)} s; hub-min [${hubMin.plugins.join(', ')}], hub-full [${hubFull.plugins.join(', ')}]`);
 
     const targets: Target[] = [
       { variant: 'direct', url: upstream, headers: {} },
-      { variant: 'bare', url: bare.url, headers: {} },
+      { variant: 'bare', url: bare!.url, headers: {} },
       { variant: 'hub-min', url: hubMin.url, headers: { 'x-api-key': HUB_KEY } },
       { variant: 'hub-full', url: hubFull.url, headers: { 'x-api-key': HUB_KEY } },
     ];
@@ -215,8 +230,10 @@ export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
       log(`${section.padEnd(9)} c=${String(concurrency).padEnd(4)} ${t.variant.padEnd(13)} ${String(r.rps).padStart(8)}/s  p50 ${r.latency.p50Us}µs p99 ${r.latency.p99Us}µs${extra}${gap}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}`);
     };
 
+    if (plan.cpuProfDir) await Promise.all([hubMin.startProfile(), hubFull.startProfile()]);
     for (const c of plan.jsonConcurrency) for (const t of targets) await measure('json', t, false, c);
     for (const c of plan.streamConcurrency) for (const t of targets) await measure('stream', t, true, c);
+    if (plan.cpuProfDir) result.profiles = await saveProfiles(plan.cpuProfDir, [hubMin, hubFull], startedAt);
 
     if (plan.paced) {
       await mock.setChunkDelay(plan.paced.chunkDelayMs);
@@ -227,7 +244,10 @@ export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
       }
     }
 
-    if (plan.translate) await runTranslate(plan, result, mock, hubMin, hubs, measure, log);
+    if (plan.translate) {
+      result.translate = await runTranslate(plan.translate.concurrency, hubMin, wantTranslate ? hubTranslate : new Error('plugins/provider-openai is not present yet'), measure);
+      log(`translate: ${result.translate.status}${result.translate.note ? ` — ${result.translate.note}` : ''}`);
+    }
     if (plan.memory) result.memory = await runMemory(plan.memory, mock, hubFull, log);
     if (plan.soak) result.soak = await runSoak(plan.soak, hubFull, targets.find((t) => t.variant === 'hub-full')!, log);
   } finally {
@@ -238,35 +258,31 @@ export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
   return result;
 }
 
+async function saveProfiles(dir: string, hubs: Hub[], startedAt: string): Promise<NonNullable<SuiteResult['profiles']>> {
+  fs.mkdirSync(dir, { recursive: true });
+  const out: NonNullable<SuiteResult['profiles']> = {};
+  for (const h of hubs) {
+    const file = path.join(dir, `${h.name}-${startedAt.replace(/[:.]/g, '-')}.cpuprofile`);
+    await h.stopProfile(file);
+    out[h.name] = { file: path.relative(REPO_ROOT, file), summary: summarizeProfile(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, 15) };
+  }
+  return out;
+}
+
 type Measure = (section: Section, t: Target, stream: boolean, concurrency: number) => Promise<void>;
 
-async function runTranslate(plan: SuitePlan, result: SuiteResult, mock: MockServer, hubMin: Hub, hubs: Hub[], measure: Measure, log: (l: string) => void): Promise<void> {
-  const { included, missing } = presentPlugins(['auth', 'provider-claude', 'provider-openai']);
-  if (missing.includes('provider-openai')) {
-    result.translate = { status: 'unavailable', note: 'plugins/provider-openai is not present yet' };
-    log(`translate: skipped — ${result.translate.note}`);
-    return;
+async function runTranslate(concurrency: number, hubMin: Hub, hub: Hub | Error | undefined, measure: Measure): Promise<SuiteResult['translate']> {
+  if (!hub) return { status: 'skipped' };
+  if (hub instanceof Error) {
+    const note = hub.message.includes('not present') ? hub.message : `the translating hub did not start: ${hub.message.slice(0, 400)}`;
+    return { status: 'unavailable', note };
   }
-  let hub: Hub;
-  try {
-    hub = await startHub({ name: 'hub-translate', yaml: translateYaml(mock.urls[0]!, included), redisUrl: plan.redisUrl, cpuProfDir: plan.cpuProfDir });
-  } catch (err) {
-    result.translate = { status: 'unavailable', note: `the translating hub did not start: ${(err as Error).message.slice(0, 400)}` };
-    log(`translate: skipped — ${result.translate.note}`);
-    return;
-  }
-  hubs.push(hub);
   const t: Target = { variant: 'hub-translate', url: hub.url, headers: { 'x-api-key': HUB_KEY } };
   const problem = await check(t);
-  if (problem) {
-    result.translate = { status: 'unavailable', note: `translation not available yet: ${problem}` };
-    log(`translate: skipped — ${result.translate.note}`);
-    return;
-  }
-  result.translate = { status: 'ok' };
-  const c = plan.translate!.concurrency;
-  await measure('translate', { variant: 'hub-min', url: hubMin.url, headers: { 'x-api-key': HUB_KEY } }, true, c);
-  await measure('translate', t, true, c);
+  if (problem) return { status: 'unavailable', note: `translation not available yet: ${problem}` };
+  await measure('translate', { variant: 'hub-min', url: hubMin.url, headers: { 'x-api-key': HUB_KEY } }, true, concurrency);
+  await measure('translate', t, true, concurrency);
+  return { status: 'ok' };
 }
 
 async function runMemory(opts: NonNullable<SuitePlan['memory']>, mock: MockServer, hub: Hub, log: (l: string) => void): Promise<MemoryResult> {
@@ -357,15 +373,16 @@ export const PLANS: Record<'full' | 'smoke', Omit<SuitePlan, 'redisUrl' | 'log' 
   },
   smoke: {
     name: 'smoke',
-    warmupMs: 200,
-    durationMs: 800,
+    warmupMs: 100,
+    durationMs: 500,
     jsonConcurrency: [8],
     streamConcurrency: [8],
     paced: { concurrency: 4, chunkDelayMs: 1 },
     translate: { concurrency: 4 },
     memory: { streams: 50, chunkDelayMs: 20 },
-    soak: { durationMs: 2000, sampleEveryMs: 250, concurrency: 8 },
-    portkey: true,
+    soak: { durationMs: 1500, sampleEveryMs: 250, concurrency: 8 },
+    // Not ours, and ~4 s to start: the full run compares against it; `npm run bench:smoke -- --portkey` tries it.
+    portkey: false,
   },
 };
 

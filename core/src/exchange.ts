@@ -47,8 +47,10 @@ export interface AttemptRecord {
 export interface RoutePlan {
   maxAttempts: number;
   next(failed: AttemptRecord | undefined): Candidate | undefined;
-  /** Told when an attempt succeeded (first byte sent / body complete). */
+  /** Told when an attempt's answer went to the client: a success, or an error not worth failing over. */
   succeeded?(attempt: AttemptRecord): void;
+  /** Told when the last attempt failed and no candidate is left (the client gets an error). */
+  exhausted?(attempt: AttemptRecord): void;
 }
 
 /** Why the exchange ended. */

@@ -9,6 +9,8 @@ export {
   classifyHttpStatus,
   countsAsProviderFailure,
   isRetryable,
+  mayFailOver,
+  adapterServes,
   joinUpstreamUrl,
   DEFAULT_TIMEOUTS,
   type ProviderAdapter,

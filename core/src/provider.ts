@@ -51,6 +51,8 @@ export interface UpstreamRequest {
 /** Input to {@link ProviderAdapter.buildRequest}. */
 export interface BuildRequestInput {
   provider: ProviderRecord;
+  /** The client's HTTP method (default POST). */
+  method?: 'GET' | 'POST';
   endpoint: Endpoint;
   /** Client headers (auth headers already removed). */
   headers: IncomingHttpHeaders;
@@ -71,6 +73,19 @@ export type UpstreamErrorClass = 'client' | 'auth' | 'not_found' | 'rate_limited
 
 export function isRetryable(c: UpstreamErrorClass): boolean {
   return c === 'rate_limited' || c === 'overloaded' || c === 'server' || c === 'timeout' || c === 'network';
+}
+
+/**
+ * True when the next provider may be tried: retryable failures, and credential problems (another
+ * account may work), as long as nothing reached the client yet.
+ */
+export function mayFailOver(c: UpstreamErrorClass): boolean {
+  return isRetryable(c) || c === 'auth';
+}
+
+/** Whether an adapter can serve an endpoint (operation and dialect). */
+export function adapterServes(adapter: ProviderAdapter, endpoint: Endpoint): boolean {
+  return (adapter.operations ?? ['generate', 'count_tokens']).includes(endpoint.operation) && (adapter.serves?.(endpoint) ?? true);
 }
 
 /** True when this failure should count against the provider's health. */
@@ -100,6 +115,11 @@ export interface ProviderAdapter {
   format: WireFormat;
   /** Operations it can serve (default: generate and count_tokens). */
   operations?: Endpoint['operation'][];
+  /**
+   * Whether it can serve this endpoint at all, beyond format and operation (e.g. `gemini` serves
+   * the Gemini API paths, `gemini-cli` the Code Assist ones). Default: yes.
+   */
+  serves?(endpoint: Endpoint): boolean;
   buildRequest(input: BuildRequestInput): UpstreamRequest;
   /** Usage from a complete, non-streaming JSON response body. */
   extractUsage(body: unknown): Usage | undefined;

@@ -19,29 +19,33 @@ export interface Endpoint {
   pathStream: boolean;
   /** Model named in the path (Gemini), if any. */
   pathModel?: string;
-  /** Code Assist method (`loadCodeAssist`, `generateContent`, …). */
+  /** Code Assist method (`loadCodeAssist`, `generateContent`, …) or resource path (`operations/…`). */
   method?: string;
+  /** The client's HTTP method (default POST). */
+  httpMethod?: 'GET' | 'POST';
 }
 
 const GEMINI_MODEL_RE = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
 const CODE_ASSIST_RE = /^\/(?:gemini\/)?v1internal:([A-Za-z]+)$/;
+const CODE_ASSIST_RESOURCE_RE = /^\/(?:gemini\/)?v1internal\/([A-Za-z0-9._~\-/]+)$/;
 
 /**
  * Map a request path to a proxy endpoint. A base URL ending in `/v1` doubles the prefix
  * (`/v1/v1/messages`); that is accepted as the single-prefix path.
  */
 export function matchEndpoint(method: string, rawPath: string): Endpoint | undefined {
+  if (method !== 'GET' && method !== 'POST') return undefined;
   const path = rawPath.startsWith('/v1/v1/') || rawPath.startsWith('/v1/v1beta/') ? rawPath.slice(3) : rawPath;
   if (method === 'POST') {
     switch (path) {
       case '/v1/messages':
-        return { format: 'anthropic-messages', operation: 'generate', upstreamPath: '/messages', pathStream: false };
+        return { format: 'anthropic-messages', operation: 'generate', upstreamPath: '/messages', pathStream: false, httpMethod: 'POST' };
       case '/v1/messages/count_tokens':
-        return { format: 'anthropic-messages', operation: 'count_tokens', upstreamPath: '/messages/count_tokens', pathStream: false };
+        return { format: 'anthropic-messages', operation: 'count_tokens', upstreamPath: '/messages/count_tokens', pathStream: false, httpMethod: 'POST' };
       case '/v1/chat/completions':
-        return { format: 'openai-chat', operation: 'generate', upstreamPath: '/chat/completions', pathStream: false };
+        return { format: 'openai-chat', operation: 'generate', upstreamPath: '/chat/completions', pathStream: false, httpMethod: 'POST' };
       case '/v1/responses':
-        return { format: 'openai-responses', operation: 'generate', upstreamPath: '/responses', pathStream: false };
+        return { format: 'openai-responses', operation: 'generate', upstreamPath: '/responses', pathStream: false, httpMethod: 'POST' };
     }
     const g = GEMINI_MODEL_RE.exec(path.startsWith('/v1/models/') ? `/v1beta${path.slice(3)}` : path);
     if (g) {
@@ -52,11 +56,12 @@ export function matchEndpoint(method: string, rawPath: string): Endpoint | undef
         upstreamPath: `/models/${g[1]}:${action}`,
         pathStream: action === 'streamGenerateContent',
         pathModel: decodeURIComponent(g[1]!),
+        httpMethod: 'POST',
       };
     }
   }
   if (method === 'GET' && (path === '/v1/models' || path === '/v1beta/models')) {
-    return { format: path === '/v1/models' ? 'openai-chat' : 'gemini', operation: 'list_models', upstreamPath: '/models', pathStream: false };
+    return { format: path === '/v1/models' ? 'openai-chat' : 'gemini', operation: 'list_models', upstreamPath: '/models', pathStream: false, httpMethod: 'GET' };
   }
   const ca = CODE_ASSIST_RE.exec(path);
   if (ca && (method === 'POST' || method === 'GET')) {
@@ -68,7 +73,12 @@ export function matchEndpoint(method: string, rawPath: string): Endpoint | undef
       upstreamPath: `/v1internal:${m}`,
       pathStream: m === 'streamGenerateContent',
       method: m,
+      httpMethod: method,
     };
+  }
+  const res = CODE_ASSIST_RESOURCE_RE.exec(path);
+  if (res && (method === 'POST' || method === 'GET') && !res[1]!.includes('..')) {
+    return { format: 'gemini', operation: 'code_assist', upstreamPath: `/v1internal/${res[1]}`, pathStream: false, method: res[1]!, httpMethod: method };
   }
   return undefined;
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import type { ProxyContext } from '../plugin.ts';
 import type { AttemptRecord, Candidate, Exchange, RoutePlan } from '../exchange.ts';
 import type { ProviderDirectory } from '../providers.ts';
-import { isRetryable, type UpstreamErrorClass } from '../provider.ts';
+import { adapterServes, mayFailOver, type UpstreamErrorClass } from '../provider.ts';
 import { GatewayError } from '../errors.ts';
 import { renderStreamError } from '../formats/errors.ts';
 import { groupsIntersect, providerAllowsModel, redirectModel } from '../models.ts';
@@ -54,8 +54,10 @@ export async function forward(ctx: ProxyContext, deps: ForwardDeps): Promise<voi
   if (!failed) {
     throw new GatewayError(404, 'not_found', ex.model ? `no provider serves model "${ex.model}" for this key` : 'no provider is available for this request');
   }
+  plan.exhausted?.(failed.attempt);
   ex.errorClass = failed.attempt.errorClass;
   ex.errorMessage = failed.attempt.error;
+  if (failed.attempt.errorClass === 'auth') throw credentialRejected(failed.attempt);
   if (failed.response) return sendUpstreamError(ctx, failed.response);
   const status = failed.attempt.errorClass === 'timeout' ? 504 : 502;
   throw new GatewayError(status, failed.attempt.errorClass === 'timeout' ? 'timeout' : 'upstream', `all providers failed; last: ${failed.attempt.provider}: ${failed.attempt.error}`);
@@ -86,6 +88,7 @@ async function attempt(
   };
   const req = adapter.buildRequest({
     provider,
+    method: ex.endpoint.httpMethod ?? 'POST',
     endpoint: ex.endpoint,
     headers: ex.headers,
     query: ex.query,
@@ -116,9 +119,10 @@ async function attempt(
     const ra = Number(res.headers['retry-after']);
     if (Number.isFinite(ra)) record.retryAfterSeconds = ra;
     const failure = { attempt: record, response: { status: res.status, headers: res.headers, body } };
-    if (isRetryable(cls) && mayRetry) return failure;
+    if (mayFailOver(cls) && mayRetry) return failure;
     ex.errorClass = cls;
     ex.errorMessage = record.error;
+    if (cls === 'auth') throw credentialRejected(record);
     sendUpstreamError(ctx, failure.response);
     return 'done';
   }
@@ -127,7 +131,7 @@ async function attempt(
     finish(res.status);
     ex.ttfbMs = Math.round(performance.now() - ex.t0);
     ex.servedModel = cand.model;
-    pipeStream(ctx, ex, cand, res, deps);
+    pipeStream(ctx, ex, cand, res, deps, record);
     return 'done';
   }
   let body: Buffer;
@@ -165,6 +169,14 @@ async function attempt(
   return 'done';
 }
 
+/**
+ * A provider refusing its own credential is the hub's problem, not the client's: passing the 401
+ * on would make Claude Code ask its user to log in again.
+ */
+function credentialRejected(a: AttemptRecord): GatewayError {
+  return new GatewayError(502, 'upstream', `provider "${a.provider}" refused the hub's account (HTTP ${a.status ?? '?'}: ${a.error ?? 'no details'}); ask an admin to check its credential or quota`);
+}
+
 function isStreamResponse(res: UpstreamResponse, ex: Exchange): boolean {
   const ct = String(res.headers['content-type'] ?? '');
   return ct.includes('text/event-stream') || (ex.stream && ex.endpoint.pathStream);
@@ -175,7 +187,7 @@ function isStreamResponse(res: UpstreamResponse, ex: Exchange): boolean {
  * Backpressure is kept; a client that leaves aborts the upstream at once; an upstream that
  * breaks or goes idle ends the client's stream with a well-formed error event.
  */
-function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: UpstreamResponse, deps: ForwardDeps): void {
+function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: UpstreamResponse, deps: ForwardDeps, record: AttemptRecord): void {
   const parser = cand.adapter.createStreamParser();
   const src = res.body;
   const out = new PassThrough();
@@ -202,9 +214,12 @@ function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: Upstr
     collect();
     if (out.destroyed) return;
     const timeout = err.code === 'UND_ERR_BODY_TIMEOUT';
-    ex.errorClass = timeout ? 'timeout' : 'network';
+    const cls: UpstreamErrorClass = timeout ? 'timeout' : 'network';
+    ex.errorClass = cls;
     ex.errorMessage = timeout ? 'upstream went idle mid-stream' : `upstream stream failed: ${err.code ?? err.message}`;
     ex.outcome = 'failed';
+    record.errorClass = cls;
+    record.error = ex.errorMessage;
     deps.logger.warn({ requestId: ex.id, provider: cand.provider.name, errorClass: ex.errorClass }, ex.errorMessage);
     out.end(renderStreamError(ex.clientFormat, timeout ? 'timeout' : 'upstream', ex.errorMessage));
   });
@@ -260,7 +275,7 @@ export function defaultPlan(ex: Exchange, providers: ProviderDirectory): RoutePl
   for (const p of providers.list()) {
     const adapter = providers.adapter(p.type);
     if (!p.enabled || !adapter || adapter.format !== ex.clientFormat) continue;
-    if (!(adapter.operations ?? ['generate', 'count_tokens']).includes(ex.endpoint.operation)) continue;
+    if (!adapterServes(adapter, ex.endpoint)) continue;
     if (ex.identity && !groupsIntersect(ex.identity.providerGroups, p.groups)) continue;
     const model = redirectModel(p, ex.model);
     if (!providerAllowsModel(p, ex.model, model)) continue;

@@ -5,6 +5,7 @@ import { parseConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createRedisStore } from '../store/redis.ts';
+import { RequestLogEntity, type RequestLogRow } from '../db/entities.ts';
 
 export interface TestGatewayOptions {
   /** Gateway YAML (`${VAR}` interpolated from `env` and the process environment). */
@@ -83,4 +84,19 @@ async function clearRedisPrefix(url: string, prefix: string): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+/** The request-log row of a request, once the accounting plugin has written it (polls up to 5 s). */
+export async function waitForRequestLog(t: TestGateway, requestId: string): Promise<RequestLogRow> {
+  for (let i = 0; i < 200; i++) {
+    const row = await t.gw.db.em().findOne(RequestLogEntity, { requestId });
+    if (row) return row;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no request-log row for ${requestId}`);
+}
+
+/** A hub key of the documented shape (`hub_sk_` + 40 base62 characters), distinct per tag and `n`. */
+export function testHubKey(tag: string, n = 1): string {
+  return `hub_sk_${tag}${String(n).padStart(40 - tag.length, '0')}`;
 }

@@ -73,6 +73,9 @@ function guessApi(pathname: string, h: IncomingHttpHeaders): MockApi {
 function matchRoute(method: string, pathname: string, url: URL, h: IncomingHttpHeaders): Route | undefined {
   const ca = /\/v1internal:([A-Za-z]+)$/.exec(pathname);
   if (ca) return { api: 'code-assist', op: 'code-assist', method: ca[1]! };
+  // Long-running operations are polled by resource path (GET /v1internal/operations/{id}).
+  const op = /\/v1internal\/(operations\/[^/]+)$/.exec(pathname);
+  if (op && method === 'GET') return { api: 'code-assist', op: 'code-assist', method: op[1]! };
   // Anywhere in the path, so Vertex-style `/v1/projects/…/models/x:generateContent` works too.
   const gm = /(?:^|\/)models\/([^/:]+):([A-Za-z]+)$/.exec(pathname);
   if (gm && method === 'POST') return { api: 'gemini', op: 'model-action', model: decodeURIComponent(gm[1]!), action: gm[2]! };

@@ -146,9 +146,7 @@ function metricsRegistryOf(ctx: SetupContext<unknown>): Registry | undefined {
 
 /** The breaker plugin's snapshot, looked up at scrape time (it may be set up after us). */
 function breakerSnapshot(ctx: SetupContext<unknown>): unknown {
-  // `breaker` is declared by the breaker plugin, which this plugin must not import.
-  const breaker = (ctx.tryInject as (name: string) => unknown)('breaker') as { snapshot?: () => unknown } | undefined;
-  return typeof breaker?.snapshot === 'function' ? breaker.snapshot() : undefined;
+  return ctx.tryInject('breaker')?.snapshot();
 }
 
 export type { LogWriter, LogWriterStats } from './writer.ts';

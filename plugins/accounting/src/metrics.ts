@@ -21,7 +21,7 @@ export interface AccountingMetrics {
 /** Live values read at scrape time. Both are optional: a missing source leaves its gauges empty. */
 export interface MetricSources {
   logStats?: () => LogWriterStats;
-  /** The breaker service's `snapshot()`, when a breaker plugin is loaded. */
+  /** The breaker service's `snapshot()` (may be async), when a breaker plugin is loaded. */
   breakerSnapshot?: () => unknown;
 }
 
@@ -55,9 +55,15 @@ export function registerMetrics(registry: Registry, sources: MetricSources = {})
       help: 'Circuit breaker state per provider: 1 for the current state, 0 for the others.',
       labelNames: ['provider', 'state'] as const,
       registers,
-      collect() {
+      async collect() {
+        let snapshot: unknown;
+        try {
+          snapshot = await sources.breakerSnapshot?.();
+        } catch {
+          snapshot = undefined; // a breaker that cannot answer leaves the gauge empty for this scrape
+        }
         this.reset();
-        for (const [provider, state] of readCircuits(sources.breakerSnapshot?.())) {
+        for (const [provider, state] of readCircuits(snapshot)) {
           for (const s of CIRCUIT_STATES) this.set({ provider, state: s }, s === state ? 1 : 0);
         }
       },
@@ -120,9 +126,9 @@ export function observeExchange(m: AccountingMetrics, ex: SettledExchange): void
 }
 
 /**
- * Provider → state from a breaker snapshot. Accepts an array of `{ provider | providerName |
- * name, state }` or a record of provider → state (or → `{ state }`); states `closed`, `open`,
- * `half-open` / `half_open` / `halfOpen`.
+ * Provider → state from a breaker snapshot: `{ providers: [...] }` (the circuit-breaker plugin),
+ * an array of `{ provider | providerName | name, state }`, or a record of provider → state (or →
+ * `{ state }`); states `closed`, `open`, `half-open` / `half_open` / `halfOpen`.
  */
 export function readCircuits(snapshot: unknown): Map<string, (typeof CIRCUIT_STATES)[number]> {
   const out = new Map<string, (typeof CIRCUIT_STATES)[number]>();
@@ -132,8 +138,9 @@ export function readCircuits(snapshot: unknown): Map<string, (typeof CIRCUIT_STA
     if (s === 'closed' || s === 'open' || s === 'half_open') out.set(String(provider), s);
   };
   const stateOf = (v: unknown) => (v && typeof v === 'object' ? (v as { state?: unknown }).state : v);
-  if (Array.isArray(snapshot)) {
-    for (const e of snapshot) {
+  const list = Array.isArray(snapshot) ? snapshot : Array.isArray((snapshot as { providers?: unknown } | null)?.providers) ? (snapshot as { providers: unknown[] }).providers : undefined;
+  if (list) {
+    for (const e of list) {
       if (!e || typeof e !== 'object') continue;
       const r = e as Record<string, unknown>;
       put(r.providerName ?? r.provider ?? r.name ?? r.providerId, r.state);

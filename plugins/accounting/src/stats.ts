@@ -73,7 +73,7 @@ interface Dim {
 const DIMS: Record<LeaderboardDimension, Dim> = {
   user: { select: 'l.user_id as id, coalesce(u.name, l.user_id::text) as name', join: 'left join cch_user u on u.id = l.user_id', where: 'l.user_id is not null', group: 'l.user_id, u.name' },
   key: {
-    select: "l.key_id as id, coalesce(u.name, '?') || '/' || coalesce(k.name, l.key_id::text) as name",
+    select: "l.key_id as id, coalesce(u.name, '-') || '/' || coalesce(k.name, l.key_id::text) as name",
     join: 'left join cch_api_key k on k.id = l.key_id left join cch_user u on u.id = k.user_id',
     where: 'l.key_id is not null',
     group: 'l.key_id, k.name, u.name',

@@ -1,4 +1,4 @@
-import { groupsIntersect, providerAllowsModel, redirectModel, type Candidate, type Exchange, type ProviderDirectory, type ProviderRecord } from '@cch/core';
+import { adapterServes, groupsIntersect, providerAllowsModel, redirectModel, type Candidate, type Exchange, type ProviderDirectory, type ProviderRecord } from '@cch/core';
 
 /** Why a provider was left out, as recorded in the decision chain. */
 export type ExclusionReason = 'disabled' | 'no_adapter' | 'group' | 'operation' | 'model' | 'format' | 'circuit_open' | 'rate_limited' | 'cooling_down';
@@ -41,7 +41,7 @@ export function staticCandidates(ex: RequestShape, providers: ProviderDirectory)
     if (!p.enabled) reason = 'disabled';
     else if (!adapter) reason = 'no_adapter';
     else if (ex.identity && !groupsIntersect(ex.identity.providerGroups, p.groups)) reason = 'group';
-    else if (!(adapter.operations ?? ['generate', 'count_tokens']).includes(ex.endpoint.operation)) reason = 'operation';
+    else if (!adapterServes(adapter, ex.endpoint)) reason = 'operation';
     else if (!providerAllowsModel(p, ex.model, model)) reason = 'model';
     else if (adapter.format !== ex.clientFormat && !acceptsTranslationFrom(p, ex.clientFormat)) reason = 'format';
     if (reason || !adapter) excluded.push({ id: p.id, name: p.name, reason: reason ?? 'no_adapter' });

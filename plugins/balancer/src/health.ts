@@ -16,24 +16,27 @@ export type BreakerLike = Pick<Services['breaker'], 'state' | 'allow' | 'recordA
 
 const CALL_TIMEOUT_MS = 500;
 const MAX_COOLDOWN_S = 86_400;
+/** After a failed lookup, skip it this long before trying again. */
+const RETRY_FAILED_MS = 5_000;
 
 /** Runs store and service calls so their failure never fails a request: it logs once and goes on. */
 export interface Guard {
   <T>(what: string, call: () => Promise<T> | T, fallback: T): Promise<T>;
 }
 
-export function createGuard(logger: Logger): Guard {
-  const failing = new Set<string>();
+export function createGuard(logger: Logger, clock: () => number = Date.now): Guard {
+  /** Lookups that are failing, with when to try them again: a hung Redis must not slow every request. */
+  const failing = new Map<string, number>();
   return async <T>(what: string, call: () => Promise<T> | T, fallback: T): Promise<T> => {
+    const retryAt = failing.get(what);
+    if (retryAt !== undefined && clock() < retryAt) return fallback;
     try {
       const v = await withTimeout(Promise.resolve().then(call), CALL_TIMEOUT_MS);
-      if (failing.delete(what)) logger.info({ what }, 'balancer: working again');
+      if (failing.delete(what)) logger.info({ what }, 'balancer: lookup works again');
       return v;
     } catch (err) {
-      if (!failing.has(what)) {
-        failing.add(what);
-        logger.warn({ err, what }, 'balancer: a lookup failed; routing without it (fail-open) until it works again');
-      }
+      if (retryAt === undefined) logger.warn({ err, what }, 'balancer: a lookup failed; routing without it (fail-open) until it works again');
+      failing.set(what, clock() + RETRY_FAILED_MS);
       return fallback;
     }
   };

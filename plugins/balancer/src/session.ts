@@ -38,8 +38,8 @@ export function deriveSession(ex: SessionInput): SessionInfo | undefined {
   const gemini = str(body.session_id) ?? str(record(body.request)?.session_id);
   if (gemini) return make(gemini, 'gemini-cli');
   const first = firstUserMessage(body);
-  if (first === undefined || !ex.identity) return undefined;
-  const digest = createHash('sha256').update(`${ex.identity.keyId}\n${JSON.stringify(first)}`).digest('hex').slice(0, 32);
+  if (first === undefined) return undefined;
+  const digest = createHash('sha256').update(`${ex.identity?.keyId ?? ''}\n${JSON.stringify(first)}`).digest('hex').slice(0, 32);
   return { id: `h:${digest}`, source: 'hash' };
 }
 

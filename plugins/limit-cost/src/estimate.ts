@@ -2,23 +2,17 @@ import type { Exchange, SetupContext, Usage } from '@cch/core';
 import { toMicros } from '../../limits-common/src/index.ts';
 
 /**
- * The pricing service (core `pricing`), declared here by shape so this plugin works whether or
- * not it is present: prices per token in USD, and the cost of a usage as a decimal string.
+ * What this plugin needs of the `pricing` service (provided by the accounting plugin): per-token
+ * USD prices, and the cost of a usage as a decimal string.
  */
 export interface PricingLike {
   price(model: string): { inputPerToken: number; outputPerToken: number } | undefined;
   cost(model: string, usage: Usage, multiplier: number): string;
 }
 
-/** Looks the pricing service up by name each time (it may be provided after this plugin). */
+/** Looks the pricing service up at each use: it may be provided by a plugin set up later. */
 export function pricingLookup(ctx: Pick<SetupContext<unknown>, 'tryInject'>): () => PricingLike | undefined {
-  // Typed by shape, not through `Services`, so a missing or differently-declared pricing
-  // service cannot break this plugin's types.
-  const tryInject = ctx.tryInject as unknown as (name: string) => unknown;
-  return () => {
-    const svc = tryInject('pricing') as Partial<PricingLike> | undefined;
-    return svc && typeof svc.price === 'function' && typeof svc.cost === 'function' ? (svc as PricingLike) : undefined;
-  };
+  return () => ctx.tryInject('pricing');
 }
 
 type Json = Record<string, unknown>;

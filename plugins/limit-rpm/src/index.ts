@@ -10,7 +10,6 @@ import {
   rejectionError,
   resetPhrase,
   secondsUntil,
-  unwatchedAttempts,
   watchAttempts,
   type LimitUsage,
 } from '../../limits-common/src/index.ts';
@@ -94,13 +93,6 @@ export default definePlugin({
       const n = (tried.get(ex) ?? 0) + 1;
       tried.set(ex, n);
       record(ex, provider, n);
-    });
-    ctx.onSettle((ex) => {
-      // Without a route plan the attempts were not seen as they happened: count them now.
-      unwatchedAttempts(ex, ctx.name).forEach((id, i) => {
-        const p = ctx.providers.get(id);
-        if (p) record(ex, p, i + 1);
-      });
     });
   },
 });

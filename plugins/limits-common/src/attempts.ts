@@ -1,40 +1,36 @@
 import type { Exchange, ProviderRecord, SetupContext } from '@cch/core';
 
-const WATCHED = Symbol('limits.watchedAttempts');
-
-type Watched = Exchange & { [WATCHED]?: Set<string> };
-
 /**
- * Tell `onAttempt` about each provider the proxy is about to try, as it is chosen. Limits
- * run before routing, so this is the only moment a provider's counters can include a request
- * while it is in flight. It wraps the route plan in the `proxy` phase; without a route plan
- * (no balancer) nothing is reported here, and {@link unwatchedAttempts} lists the attempts
- * at settle time instead.
+ * Tell `onAttempt` about each provider the proxy tries. Limits run before routing, so this is
+ * how a provider's counters learn about a request. With a route plan (the balancer) the plan is
+ * wrapped in the `proxy` phase and each provider is reported as it is picked, before the
+ * upstream call. Without one (the core's default plan is not visible to plugins) the attempts
+ * are reported once the proxy returns — for a stream, when its response has begun.
  */
-export function watchAttempts(ctx: Pick<SetupContext<unknown>, 'use' | 'name'>, onAttempt: (ex: Exchange, provider: ProviderRecord) => void): void {
-  const plugin = ctx.name;
+export function watchAttempts(ctx: Pick<SetupContext<unknown>, 'use' | 'providers'>, onAttempt: (ex: Exchange, provider: ProviderRecord) => void): void {
   ctx.use(
     'proxy',
     async (c, next) => {
-      const ex = c.exchange as Watched;
+      const ex = c.exchange;
       const plan = ex.plan;
       if (plan) {
-        (ex[WATCHED] ??= new Set()).add(plugin);
-        const next0 = plan.next.bind(plan);
+        const pick = plan.next.bind(plan);
         plan.next = (failed) => {
-          const cand = next0(failed);
+          const cand = pick(failed);
           if (cand) onAttempt(ex, cand.provider);
           return cand;
         };
+        return next();
       }
-      await next();
+      try {
+        await next();
+      } finally {
+        for (const a of ex.attempts) {
+          const p = ctx.providers.get(a.providerId);
+          if (p) onAttempt(ex, p);
+        }
+      }
     },
     { order: 'pre' },
   );
-}
-
-/** Provider ids the proxy tried that {@link watchAttempts} did not see (no route plan). */
-export function unwatchedAttempts(ex: Exchange, plugin: string): number[] {
-  if ((ex as Watched)[WATCHED]?.has(plugin)) return [];
-  return ex.attempts.map((a) => a.providerId);
 }

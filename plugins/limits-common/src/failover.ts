@@ -85,6 +85,7 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
   let closed = false;
   let replays: Pending[] = [];
   let dropped = 0;
+  let timer: NodeJS.Timeout | undefined;
 
   function fail(err: unknown): void {
     if (degraded) return;
@@ -93,6 +94,14 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
     lastError = err instanceof Error ? err.message : String(err);
     lastProbe = Date.now();
     logger.warn({ err: lastError }, 'limit store unreachable: falling back to per-instance memory counters until it answers again');
+    // Probe without waiting for traffic, so status and replays recover on an idle instance too.
+    timer ??= setInterval(maybeProbe, probeIntervalMs);
+    timer.unref();
+  }
+
+  function stopProbing(): void {
+    if (timer) clearInterval(timer);
+    timer = undefined;
   }
 
   function queue(p: Pending): void {
@@ -107,6 +116,7 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
     const batch = replays;
     replays = [];
     degraded = false;
+    stopProbing();
     logger.info({ outageMs: since ? Date.now() - since.getTime() : undefined, replays: batch.length }, 'limit store reachable again: back to shared counters');
     since = undefined;
     for (let i = 0; i < batch.length; i++) {
@@ -166,6 +176,7 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
     status: () => ({ degraded, since, lastError: degraded ? lastError : undefined, pendingReplays: replays.length }),
     async close() {
       closed = true;
+      stopProbing();
       replays = [];
       if (local !== shared) await local.close();
     },

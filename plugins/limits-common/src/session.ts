@@ -1,81 +1,100 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Exchange } from '@cch/core';
 
-const MAX_LENGTH = 200;
+/** Where a session id came from. */
+export type SessionSource = 'exchange' | 'claude-code' | 'codex' | 'gemini-cli' | 'hash' | 'key';
+
+export interface SessionInfo {
+  id: string;
+  source: SessionSource;
+}
+
+/** What session derivation reads from an exchange. */
+export type SessionInput = Pick<Exchange, 'headers' | 'body' | 'identity' | 'sessionId'>;
+
+const MAX_ID = 200;
+const SESSION_IN_USER_ID = /session_([0-9A-Za-z][0-9A-Za-z-]{7,})/;
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim().slice(0, MAX_LENGTH) : undefined);
 
-function header(ex: Pick<Exchange, 'headers'>, name: string): string | undefined {
-  const v = ex.headers[name];
+function record(v: unknown): Json | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+/** A non-empty string with only printable ASCII kept: ids end up in store keys and logs. */
+function str(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const clean = v.replace(/[^\x21-\x7e]/g, '');
+  return clean === '' ? undefined : clean;
+}
+
+function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
   return str(Array.isArray(v) ? v[0] : v);
 }
 
 /**
- * The session part of Claude Code's `metadata.user_id`: either
- * `user_<hash>_account_<uuid>_session_<uuid>` or, in newer versions, a JSON object with `session_id`.
+ * The session part of Claude Code's `metadata.user_id`: `user_<hash>_account_<uuid>_session_<uuid>`
+ * or, in newer versions, a JSON object with `session_id`.
  */
-function claudeCodeSession(body: Json): string | undefined {
-  const userId = isObject(body.metadata) ? body.metadata.user_id : undefined;
-  if (typeof userId !== 'string') return undefined;
+function claudeUserIdSession(metadata: unknown): string | undefined {
+  const userId = str(record(metadata)?.user_id);
+  if (!userId) return undefined;
+  const m = SESSION_IN_USER_ID.exec(userId);
+  if (m) return m[1];
   if (userId.startsWith('{')) {
     try {
-      const parsed: unknown = JSON.parse(userId);
-      if (isObject(parsed)) return str(parsed.session_id);
+      return str(record(JSON.parse(userId))?.session_id);
     } catch {
-      /* not JSON after all */
+      return undefined;
     }
   }
-  return str(/_session_([A-Za-z0-9-]+)$/.exec(userId)?.[1]);
+  return undefined;
 }
 
-/** Text of a message content in any wire format: a string, or parts carrying `text`. */
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('');
-}
-
-/** The first user message, whatever the format: `messages`, Responses `input`, Gemini `contents`. */
-export function firstUserText(body: Json | undefined): string {
-  if (!body) return '';
-  const inner = isObject(body.request) ? body.request : undefined; // Gemini Code Assist wraps the request
+/** The first user turn in any wire format (Anthropic/OpenAI `messages`, Responses `input`, Gemini `contents`). */
+export function firstUserMessage(body: Json): unknown {
   if (typeof body.input === 'string') return body.input;
-  for (const list of [body.messages, body.input, body.contents, inner?.contents]) {
+  for (const list of [body.messages, body.input, body.contents, record(body.request)?.contents]) {
     if (!Array.isArray(list)) continue;
-    for (const m of list) {
-      if (!isObject(m)) continue;
-      const role = m.role;
-      if (role !== undefined && role !== 'user') continue;
-      const text = textOf(m.content ?? m.parts);
-      if (text) return text;
+    for (const item of list) {
+      const m = record(item);
+      if (!m) continue;
+      if (m.role === 'user' || (m.role === undefined && 'parts' in m)) return m.content ?? m.parts;
     }
   }
-  return '';
+  return undefined;
 }
+
+const make = (raw: string, source: SessionSource): SessionInfo => ({ id: raw.slice(0, MAX_ID), source });
 
 /**
- * The session an exchange belongs to. `exchange.sessionId` when a plugin already set it;
- * otherwise what the client says — Claude Code `x-claude-code-session-id` / `metadata.user_id`,
- * Codex `session_id` header / `prompt_cache_key`, Gemini CLI `session_id` (top level or in the
- * Code Assist `request`) — and failing all that a hash of the key id and the first user
- * message, which stays the same for every turn of one conversation.
+ * The conversation an exchange belongs to. `exchange.sessionId` when a plugin set it; else
+ * what the client sends — Claude Code `x-claude-code-session-id` or `metadata.user_id`;
+ * Codex `session_id` header, `prompt_cache_key`, `previous_response_id`; Gemini CLI
+ * `session_id` (header, body, or the Code Assist `request`) — else a hash of the key id and
+ * the first user message (the same for every turn of a conversation), else the key itself.
+ * Same derivation as the balancer's, so both name a session alike.
  */
-export function sessionIdOf(ex: Pick<Exchange, 'headers' | 'body' | 'identity' | 'sessionId'>): string {
-  if (ex.sessionId) return ex.sessionId;
+export function sessionOf(ex: SessionInput): SessionInfo {
+  if (ex.sessionId) return { id: ex.sessionId, source: 'exchange' };
   const body = ex.body ?? {};
-  const inner = isObject(body.request) ? body.request : undefined;
-  const found =
-    header(ex, 'x-claude-code-session-id') ??
-    claudeCodeSession(body) ??
-    header(ex, 'session_id') ??
-    str(body.prompt_cache_key) ??
-    str(body.session_id) ??
-    str(inner?.session_id);
-  if (found) return found;
-  const digest = createHash('sha256')
-    .update(`${ex.identity?.keyId ?? ''}\n${firstUserText(body)}`)
-    .digest('hex');
-  return `h:${digest.slice(0, 32)}`;
+  const cc = header(ex.headers, 'x-claude-code-session-id') ?? claudeUserIdSession(body.metadata);
+  if (cc) return make(cc, 'claude-code');
+  const hdr = header(ex.headers, 'session_id');
+  if (hdr) return make(hdr, /gemini/i.test(String(ex.headers['user-agent'] ?? '')) ? 'gemini-cli' : 'codex');
+  const codex = str(body.prompt_cache_key) ?? str(body.previous_response_id);
+  if (codex) return make(codex, 'codex');
+  const gemini = str(body.session_id) ?? str(record(body.request)?.session_id);
+  if (gemini) return make(gemini, 'gemini-cli');
+  const first = firstUserMessage(body);
+  if (first === undefined) return { id: `k:${ex.identity?.keyId ?? ''}`, source: 'key' };
+  const digest = createHash('sha256').update(`${ex.identity?.keyId ?? ''}\n${JSON.stringify(first)}`).digest('hex').slice(0, 32);
+  return { id: `h:${digest}`, source: 'hash' };
+}
+
+/** {@link sessionOf}, id only. */
+export function sessionIdOf(ex: SessionInput): string {
+  return sessionOf(ex).id;
 }

@@ -197,7 +197,8 @@ describe('provider-codex: OpenAI Responses through the hub', function () {
     it('insufficient_quota is an account failure (auth)', async () => {
       mock.fail({ status: 429, body: fixture('error-insufficient-quota.json').toString('utf8') });
       const res = await responses(KEY.main, hello);
-      expect(res.status).to.equal(429);
+      expect(res.status).to.equal(502);
+      expect(((await res.json()) as { error: { message: string } }).error.message).to.match(/refused the hub's account/);
       const row = await waitForLog(hub, res.headers.get('x-cch-request-id')!);
       expect(row.errorClass).to.equal('auth');
     });

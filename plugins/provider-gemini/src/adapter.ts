@@ -13,6 +13,7 @@ export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
   format: 'gemini',
   operations: ['generate', 'count_tokens'],
+  serves: (endpoint) => endpoint.method === undefined,
   buildRequest({ provider, endpoint, headers, query, body, model }) {
     const name = model ?? endpoint.pathModel;
     if (endpoint.method !== undefined || name === undefined) {

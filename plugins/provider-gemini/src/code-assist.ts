@@ -21,12 +21,12 @@ export const geminiCliAdapter: ProviderAdapter = {
   type: 'gemini-cli',
   format: 'gemini',
   operations: ['generate', 'count_tokens', 'code_assist'],
-  buildRequest({ provider, endpoint, headers, query, body }) {
+  serves: (endpoint) => endpoint.method !== undefined,
+  buildRequest({ provider, endpoint, headers, query, body, method }) {
     if (endpoint.method === undefined) {
       throw new GatewayError(404, 'not_found', `provider "${provider.name}" (type gemini-cli) serves Gemini Code Assist, not the Gemini API; use a gemini provider`);
     }
-    // The proxy reads no body for GET, and refuses an empty POST body: empty means GET.
-    const get = body.length === 0;
+    const get = method === 'GET' || body.length === 0;
     return {
       url: `${codeAssistBase(provider.url)}${endpoint.upstreamPath}${query}`,
       method: get ? 'GET' : 'POST',

@@ -89,7 +89,11 @@ describe('provider-gemini: the Gemini API through the hub', function () {
   });
 
   it('streams SSE (alt=sse kept, key dropped) and logs usage from the last chunk', async () => {
-    const res = await call(KEY.main, `/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=${KEY.main}`, hello, { 'x-goog-api-key': '' });
+    const res = await fetch(`${hub.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=${KEY.main}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(hello),
+    });
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/text\/event-stream/);
     expect(mock.lastRequest()!.path).to.equal('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
@@ -179,7 +183,7 @@ describe('provider-gemini: the Gemini API through the hub', function () {
     it('400 API_KEY_INVALID is the provider\'s credential (auth), not the client\'s fault', async () => {
       mock.fail({ status: 400, body: fixture('error-api-key-invalid.json').toString('utf8') });
       const res = await gen();
-      expect(res.status).to.equal(400);
+      expect(res.status).to.equal(502);
       expect((await waitForLog(hub, res.headers.get('x-cch-request-id')!)).errorClass).to.equal('auth');
     });
     it('429 RESOURCE_EXHAUSTED → rate_limited, body passed on', async () => {

@@ -244,12 +244,12 @@ describe('provider-openai: OpenAI-compatible Chat Completions through the hub', 
       const row = await waitForLog(hub, res.headers.get('x-cch-request-id')!);
       expect(row).to.include({ providerName: 'oa-healthy', inputTokens: 30 });
     });
-    it('429 insufficient_quota is an account failure (auth): passed to the client, not retried', async () => {
+    it('429 insufficient_quota is an account failure (auth): 502 with the provider\'s message, no retry of the same provider', async () => {
       const body = fixture('error-insufficient-quota.json');
       mock.fail({ status: 429, body: body.toString('utf8') });
       const res = await chat(KEY.main, hello);
-      expect(res.status).to.equal(429);
-      expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('insufficient_quota');
+      expect(res.status).to.equal(502);
+      expect(((await res.json()) as { error: { message: string } }).error.message).to.match(/refused the hub's account .*quota/);
       const row = await waitForLog(hub, res.headers.get('x-cch-request-id')!);
       expect(row.errorClass).to.equal('auth');
       expect(mock.requests).to.have.length(1);

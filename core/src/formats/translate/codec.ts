@@ -25,6 +25,8 @@ export interface ResponseContext {
   model: string | undefined;
   /** Seeds the ids this side has to invent (response ids, Gemini tool-call ids). */
   requestId: string;
+  /** Gemini clients of Code Assist (`/v1internal:*`): wrap every answer in `{ response }`. */
+  codeAssist?: boolean;
 }
 
 export interface StreamEncoderOptions extends ResponseContext {
@@ -44,8 +46,6 @@ export interface StreamDecoder {
 /** Normalised IR events → client SSE text. */
 export interface StreamEncoder {
   push(e: IrStreamEvent): string;
-  /** Text to open the stream with, if the framing needs any (Gemini's JSON array). */
-  open?(): string;
 }
 
 /** Everything a format implements: request, response and stream, each in both directions. */

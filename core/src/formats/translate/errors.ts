@@ -52,6 +52,24 @@ export function errorKindForStatus(status: number): ClientErrorKind {
   return 'upstream';
 }
 
+/** A representative HTTP status for an error kind (in-stream errors have none of their own). */
+export function statusForKind(kind: ClientErrorKind): number {
+  const map: Record<ClientErrorKind, number> = {
+    invalid_request: 400,
+    authentication: 401,
+    permission: 403,
+    not_found: 404,
+    request_too_large: 413,
+    rate_limit: 429,
+    quota_exceeded: 429,
+    overloaded: 503,
+    timeout: 504,
+    upstream: 502,
+    internal: 500,
+  };
+  return map[kind];
+}
+
 /** Kind and message of a provider error body (HTTP error or in-stream error event payload). */
 export function parseProviderError(from: WireFormat, status: number, body: unknown): { kind: ClientErrorKind; message: string } {
   let b = Array.isArray(body) ? body[0] : body;

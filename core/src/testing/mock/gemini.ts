@@ -136,6 +136,9 @@ export function geminiModels(ctx: MockContext, id?: string): void {
 /** `POST /v1internal:{method}` (Gemini Code Assist, as used by Gemini CLI with a Google login). */
 export function codeAssist(ctx: MockContext, method: string): void | Promise<void> {
   const b = ctx.body;
+  if (method.startsWith('operations/')) {
+    return sendJson(ctx, { name: method, done: true, response: { cloudaicompanionProject: { id: PROJECT, name: PROJECT } } }, JSON_HEADERS);
+  }
   switch (method) {
     case 'loadCodeAssist': {
       const tier = { id: 'free-tier', name: 'Gemini Code Assist for individuals', description: 'Mock tier', userDefinedCloudaicompanionProject: false };

@@ -271,12 +271,13 @@ export function renderAnthropicRequest(ir: IrRequest, ctx: RequestRenderContext)
   const r = ir.reasoning;
   if (r?.enabled) {
     let budget = Math.max(MIN_BUDGET, r.budgetTokens ?? EFFORT_BUDGET[r.effort ?? 'medium']);
-    if (ir.maxTokens === undefined) body.max_tokens = DEFAULT_MAX_TOKENS + budget;
-    else if (budget >= ir.maxTokens) budget = ir.maxTokens - 1;
+    if (ir.maxTokens !== undefined && budget >= ir.maxTokens) budget = ir.maxTokens - 1;
     if (budget < MIN_BUDGET) drops.add('thinking (max tokens leave no room for the minimum thinking budget)');
     else if (toolLoopLacksThinking(messages)) drops.add('thinking (the open tool-call turn carries no Anthropic thinking block)');
     else {
       body.thinking = { type: 'enabled', budget_tokens: budget };
+      // max_tokens includes thinking; without a client limit, leave the default for the answer.
+      if (ir.maxTokens === undefined) body.max_tokens = DEFAULT_MAX_TOKENS + budget;
       thinking = true;
     }
   }

@@ -227,6 +227,8 @@ export function renderChatRequest(ir: IrRequest, ctx: RequestRenderContext): Rec
     if (m.role === 'user') renderUser(m, messages, drops);
     else messages.push(renderAssistant(m, drops));
   }
+  // OpenAI answers after a trailing assistant turn instead of continuing it.
+  if (ir.messages.at(-1)?.role === 'assistant') drops.add('assistant prefill (answered, not continued)');
   const body: Record<string, unknown> = { model: ctx.model ?? ir.model, messages };
   if (ir.tools.length > 0) {
     body.tools = ir.tools.map((t) => ({

@@ -233,6 +233,8 @@ function renderItems(messages: IrMessage[], drops: Drops): Record<string, unknow
 /** IR → Responses API request. Stateless: `store: false`, reasoning carried as encrypted content. */
 export function renderResponsesRequest(ir: IrRequest, ctx: RequestRenderContext): Record<string, unknown> {
   const { drops } = ctx;
+  // OpenAI answers after a trailing assistant turn instead of continuing it.
+  if (ir.messages.at(-1)?.role === 'assistant') drops.add('assistant prefill (answered, not continued)');
   const body: Record<string, unknown> = { model: ctx.model ?? ir.model, input: renderItems(ir.messages, drops) };
   const system = ir.system.filter((s) => s !== '').join('\n\n');
   if (system) body.instructions = system;

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { createLogger, createMemoryStore, DEFAULT_TIMEOUTS, type ProviderAdapter, type ProviderRecord } from '@cch/core';
+import type { RouteCandidate } from '../src/index.ts';
+import { checkHealth, coolDown, createGuard, type BreakerLike } from '../src/health.ts';
+
+function cand(id: number): RouteCandidate {
+  const provider = { id, name: `p${id}`, weight: 1, priority: 0, timeouts: DEFAULT_TIMEOUTS } as ProviderRecord;
+  return { provider, adapter: { format: 'anthropic-messages' } as ProviderAdapter, model: 'm', translated: false, halfOpen: false };
+}
+
+function recordingLogger() {
+  const lines: { level: number; msg: string }[] = [];
+  return { logger: createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) } }), lines };
+}
+
+describe('balancer health checks', function () {
+  it('excludes open circuits, cooling providers and those over their limits; flags half-open ones', async () => {
+    let t = 1_000_000;
+    const store = createMemoryStore({ clock: { now: () => t } });
+    const breaker: BreakerLike = {
+      state: async (id) => (id === 1 ? { state: 'open', failures: 5, openedAt: t, retryAt: t + 60_000 } : id === 2 ? { state: 'half_open', failures: 5 } : { state: 'closed', failures: 0 }),
+      allow: async () => true,
+      recordAttempt: async () => {},
+    };
+    const seen: (string | undefined)[] = [];
+    const limits = { isAvailable: (id: number, o?: { sessionId?: string }) => (seen.push(o?.sessionId), id !== 4) };
+    await coolDown(store, 3, 30, t);
+    const guard = createGuard(createLogger({ level: 'silent' }));
+    const r = await checkHealth([1, 2, 3, 4, 5].map(cand), { store, breaker, limits, guard, now: t, sessionId: 's1' });
+    expect(r.available.map((c) => [c.provider.id, c.halfOpen])).to.deep.equal([
+      [2, true],
+      [5, false],
+    ]);
+    expect(r.excluded).to.deep.equal([
+      { id: 1, name: 'p1', reason: 'circuit_open', until: t + 60_000 },
+      { id: 3, name: 'p3', reason: 'cooling_down', until: t + 30_000 },
+      { id: 4, name: 'p4', reason: 'rate_limited' },
+    ]);
+    expect(seen).to.include('s1');
+    t += 30_001;
+    expect((await checkHealth([cand(3)], { store, breaker: undefined, limits: undefined, guard, now: t, sessionId: undefined })).available).to.have.length(1);
+    await store.close();
+  });
+
+  it('a failing lookup counts as available, is logged once, and is skipped for a while', async () => {
+    let t = 0;
+    const { logger, lines } = recordingLogger();
+    const guard = createGuard(logger, () => t);
+    let calls = 0;
+    const broken = () => {
+      calls++;
+      throw new Error('Connection is closed.');
+    };
+    expect(await guard('store', broken, 'fallback')).to.equal('fallback');
+    expect(await guard('store', broken, 'fallback')).to.equal('fallback');
+    expect(calls).to.equal(1, 'not tried again at once');
+    t += 5_001;
+    expect(await guard('store', broken, 'fallback')).to.equal('fallback');
+    expect(calls).to.equal(2);
+    expect(lines.filter((l) => l.level === 40)).to.have.length(1);
+    t += 5_001;
+    expect(await guard('store', () => 'ok', 'fallback')).to.equal('ok');
+    expect(lines.at(-1)!.msg).to.include('works again');
+  });
+});
