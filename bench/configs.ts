@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './child.ts';
+import type { RequestSpec } from './load.ts';
+import type { Target } from './types.ts';
 
 /** The hub key every benchmark client sends (hub_sk_ + 40 base62 characters). */
 export const HUB_KEY = `hub_sk_${'BenchmarkKey'.padEnd(40, '0')}`;
@@ -117,4 +119,16 @@ export const BODIES = {
 /** Headers an Anthropic client sends, plus whatever the target needs to route it. */
 export function anthropicHeaders(extra: Record<string, string> = {}): Record<string, string> {
   return { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...extra };
+}
+
+/** The Anthropic Messages request for a target, JSON or streaming. */
+export function requestFor(t: Target, stream: boolean): RequestSpec {
+  return {
+    url: t.url,
+    path: '/v1/messages',
+    headers: anthropicHeaders(t.headers),
+    body: stream ? BODIES.stream : BODIES.json,
+    stream,
+    expectTail: stream ? 'message_stop' : undefined,
+  };
 }

@@ -115,7 +115,8 @@ export function toMarkdown(r: SuiteResult): string {
   const m = r.machine;
   parts.push(
     `Run \`${r.plan.name}\` at ${r.startedAt} on commit ${m.commit}: ${m.cpus} × ${m.cpuModel}, ${m.memGB} GB, Node ${m.node}, ${m.platform}. ` +
-      `Store: ${r.store}. Each point: ${r.plan.warmupMs / 1000} s warm-up, ${r.plan.durationMs / 1000} s measured, closed loop.`,
+      `Store: ${r.store}. Each point: ${r.plan.warmupMs / 1000} s warm-up, ${r.plan.durationMs / 1000} s measured, closed loop. ` +
+      `Machine load average (1 min) ${m.load1AtStart} at start, ${m.load1AtEnd} at end${Math.max(m.load1AtStart, m.load1AtEnd) > m.cpus ? ' — other work was running; absolute numbers are pessimistic, ratios less so' : ''}.`,
   );
   parts.push(`Everything-on hub plugins: ${r.plugins.full.join(', ')}${r.plugins.missing.length ? ` — not present yet, so not measured: ${r.plugins.missing.join(', ')}` : ''}.`);
   parts.push(`Portkey: ${r.portkey.status}${r.portkey.version ? ` (${r.portkey.version})` : ''}${r.portkey.note ? ` — ${r.portkey.note}` : ''}.`);
@@ -190,6 +191,30 @@ export function toMarkdown(r: SuiteResult): string {
         `RSS ${s.rssStartMB} → ${s.rssEndMB} MB (max ${s.rssMaxMB}), second-half slope ${s.rssSlopeMBPerMin} MB/min; heap after GC ${s.heapAfterGcStartMB} → ${s.heapAfterGcEndMB} MB.`,
     );
   }
+  const ladder = r.rows.filter((x) => x.section === 'ladder');
+  if (ladder.length || r.ladderNotes?.length) {
+    const labels = [...new Set(ladder.map((x) => x.label!))];
+    const cs = [...new Set(ladder.map((x) => x.concurrency))].sort((a, b) => a - b);
+    const at = (label: string, c: number) => ladder.find((x) => x.label === label && x.concurrency === c);
+    const base = (c: number) => at('base', c);
+    const head = ['plugin added to auth + provider-claude'];
+    for (const c of cs) head.push(c === 1 ? 'c=1 p50 ms' : `c=${c} req/s`, c === 1 ? 'added p50 ms' : 'vs base');
+    const rows = labels.map((label) => {
+      const cells = [label === 'base' ? '(none)' : label];
+      for (const c of cs) {
+        const x = at(label, c);
+        if (c === 1) cells.push(ms(x?.latency.p50Us), label === 'base' ? '' : signedMs(x && base(c) ? x.latency.p50Us - base(c)!.latency.p50Us : undefined));
+        else cells.push(num(x?.rps), label === 'base' ? '' : pct(ratio(x?.rps, base(c)?.rps)));
+      }
+      return cells;
+    });
+    parts.push(
+      '### Cost of each plugin alone (JSON; one hub per row, measured alone)\n\n' +
+        table(head, rows) +
+        (r.ladderNotes?.length ? `\n\nNot measured: ${r.ladderNotes.join('; ')}` : ''),
+    );
+  }
+
   for (const [hub, p] of Object.entries(r.profiles ?? {})) {
     const s = p.summary;
     parts.push(

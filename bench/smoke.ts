@@ -34,6 +34,7 @@ export function smokeProblems(r: SuiteResult): string[] {
   }
   if (r.translate.status === 'ok' && r.rows.filter((x) => x.section === 'translate').length !== 2) problems.push('translate: ran but produced no numbers');
   if (!r.memory || r.memory.completed === 0 || r.memory.errors > 0 || r.memory.peakRssMB <= 0) problems.push(`memory: ${JSON.stringify(r.memory)}`);
+  if (r.plan.ladder && !r.rows.some((x) => x.section === 'ladder' && x.label === 'base' && x.requests > 0)) problems.push('ladder: the base step produced no numbers');
   if (!r.soak || r.soak.rows.some((x) => x.requests === 0) || r.soak.rss.length < 2) problems.push('soak: no numbers');
   return problems;
 }

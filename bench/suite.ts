@@ -7,109 +7,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startMockServer, STREAM_EVENTS, type MockServer } from './mock-server.ts';
+import { startMockServer, type MockServer } from './mock-server.ts';
 import { startBareProxy, type BareProxy } from './bare-proxy.ts';
 import { startHub, type Hub } from './hub.ts';
 import { startPortkey, locatePortkey, type Portkey } from './portkey.ts';
-import { runLoad, probe, holdStreams, type LoadResult, type RequestSpec } from './load.ts';
-import { BODIES, FULL_PLUGINS, HUB_KEY, PROVIDER_KEY, anthropicHeaders, fullYaml, minimalYaml, presentPlugins, translateYaml } from './configs.ts';
+import { runLoad, probe } from './load.ts';
+import { FULL_PLUGINS, HUB_KEY, PROVIDER_KEY, fullYaml, minimalYaml, presentPlugins, requestFor, translateYaml } from './configs.ts';
 import { REPO_ROOT } from './child.ts';
-import { summarizeProfile, type CpuProfile, type ProfileSummary } from './profile.ts';
+import { summarizeProfile, type CpuProfile } from './profile.ts';
+import { runMemory, runSoak } from './memory.ts';
+import { runLadder } from './ladder.ts';
+import type { Row, Section, SuitePlan, SuiteResult, Target } from './types.ts';
 
-export type Variant = 'direct' | 'bare' | 'hub-min' | 'hub-full' | 'portkey' | 'hub-translate';
-export type Section = 'json' | 'stream' | 'paced' | 'translate' | 'soak';
-
-export interface SuitePlan {
-  name: 'full' | 'smoke';
-  warmupMs: number;
-  durationMs: number;
-  jsonConcurrency: number[];
-  streamConcurrency: number[];
-  /** Streams with a delay between events, to measure the gap the gateway adds per chunk. */
-  paced?: { concurrency: number; chunkDelayMs: number };
-  /** Anthropic client → OpenAI provider vs same format, at this concurrency. */
-  translate?: { concurrency: number };
-  /** Streams held open at once on the everything-on hub, each event `chunkDelayMs` apart. */
-  memory?: { streams: number; chunkDelayMs: number };
-  /** Steady mixed load on the everything-on hub, RSS sampled every `sampleEveryMs`. */
-  soak?: { durationMs: number; sampleEveryMs: number; concurrency: number };
-  portkey: boolean;
-  /** Redis for the hubs (limits and breaker state); without it they use the memory store. */
-  redisUrl?: string;
-  /** CPU-profile both hubs during the JSON and stream sections; `.cpuprofile` files go here. */
-  cpuProfDir?: string;
-  log?: (line: string) => void;
-}
-
-export interface Row extends LoadResult {
-  section: Section;
-  variant: Variant;
-}
-
-export interface MemoryResult {
-  streams: number;
-  chunkDelayMs: number;
-  peakOpen: number;
-  completed: number;
-  errors: number;
-  firstError?: string;
-  baselineRssMB: number;
-  peakRssMB: number;
-  /** Heap used (no GC) when the most streams were open. */
-  peakHeapMB: number;
-  perStreamKB: number;
-}
-
-export interface SoakResult {
-  durationMs: number;
-  concurrency: number;
-  /** [seconds since start, RSS MB]. */
-  rss: [number, number][];
-  heapAfterGcStartMB: number;
-  heapAfterGcEndMB: number;
-  rssStartMB: number;
-  rssEndMB: number;
-  rssMaxMB: number;
-  /** Least-squares slope of RSS over the second half of the run. */
-  rssSlopeMBPerMin: number;
-  rows: Row[];
-}
-
-export interface SuiteResult {
-  plan: Omit<SuitePlan, 'log'>;
-  startedAt: string;
-  finishedAt: string;
-  machine: { cpus: number; cpuModel: string; memGB: number; node: string; platform: string; commit: string };
-  store: 'redis' | 'memory';
-  plugins: { full: string[]; missing: string[]; minimal: string[] };
-  portkey: { status: 'ok' | 'skipped' | 'unavailable'; version?: string; note?: string };
-  translate: { status: 'ok' | 'skipped' | 'unavailable'; note?: string };
-  rows: Row[];
-  memory?: MemoryResult;
-  soak?: SoakResult;
-  /** Hottest functions of each profiled hub (only with `cpuProfDir`). */
-  profiles?: Record<string, { file: string; summary: ProfileSummary }>;
-}
-
-interface Target {
-  variant: Variant;
-  url: string;
-  headers: Record<string, string>;
-}
-
-const MB = 1024 * 1024;
-const round1 = (n: number) => Math.round(n * 10) / 10;
-
-function spec(t: Target, stream: boolean): RequestSpec {
-  return {
-    url: t.url,
-    path: '/v1/messages',
-    headers: anthropicHeaders(t.headers),
-    body: stream ? BODIES.stream : BODIES.json,
-    stream,
-    expectTail: stream ? 'message_stop' : undefined,
-  };
-}
+export type { Row, Section, SuitePlan, SuiteResult, Target, Variant } from './types.ts';
 
 function machine(): SuiteResult['machine'] {
   let commit = 'unknown';
@@ -118,27 +28,23 @@ function machine(): SuiteResult['machine'] {
   } catch {
     /* not a git checkout */
   }
-  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGB: Math.round(os.totalmem() / 1024 ** 3), node: process.version, platform: `${os.platform()} ${os.release()}`, commit };
-}
-
-function slopePerMin(points: [number, number][]): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mx = points.reduce((s, p) => s + p[0], 0) / n;
-  const my = points.reduce((s, p) => s + p[1], 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  }
-  return den === 0 ? 0 : Math.round((num / den) * 60 * 100) / 100;
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memGB: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    commit,
+    load1AtStart: Math.round(os.loadavg()[0]! * 100) / 100,
+    load1AtEnd: 0,
+  };
 }
 
 /** Check a target answers both request shapes; returns an error text, or undefined when fine. */
 async function check(t: Target): Promise<string | undefined> {
   for (const stream of [false, true]) {
-    const r = await probe(spec(t, stream)).catch((err: Error) => ({ status: 0, text: err.message }));
+    const r = await probe(requestFor(t, stream)).catch((err: Error) => ({ status: 0, text: err.message }));
     if (r.status !== 200) return `${stream ? 'stream' : 'JSON'} probe answered ${r.status}: ${r.text.slice(0, 300)}`;
     if (stream && !r.text.includes('message_stop')) return `stream probe did not end with message_stop: ${r.text.slice(-200)}`;
   }
@@ -222,8 +128,9 @@ export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
     }
 
     const measure = async (section: Section, t: Target, stream: boolean, concurrency: number) => {
-      const r = await runLoad({ ...spec(t, stream), concurrency, warmupMs: plan.warmupMs, durationMs: plan.durationMs });
-      const row: Row = { section, variant: t.variant, ...r };
+      const load1 = os.loadavg()[0]!;
+      const r = await runLoad({ ...requestFor(t, stream), concurrency, warmupMs: plan.warmupMs, durationMs: plan.durationMs });
+      const row: Row = { section, variant: t.variant, load1, ...r };
       result.rows.push(row);
       const extra = r.ttfb ? ` ttfb p50 ${r.ttfb.p50Us}µs` : '';
       const gap = section === 'paced' && r.gap ? ` gap p50 ${r.gap.p50Us}µs p99 ${r.gap.p99Us}µs` : '';
@@ -250,11 +157,19 @@ export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
     }
     if (plan.memory) result.memory = await runMemory(plan.memory, mock, hubFull, log);
     if (plan.soak) result.soak = await runSoak(plan.soak, hubFull, targets.find((t) => t.variant === 'hub-full')!, log);
+    if (plan.ladder) {
+      // Alone on the machine: the other systems under test are stopped first.
+      await Promise.allSettled([...hubs.map((h) => h.stop()), bare?.stop(), portkey?.stop()]);
+      const ladder = await runLadder(plan.ladder, mock, included, plan.redisUrl, log);
+      result.rows.push(...ladder.rows);
+      if (ladder.notes.length) result.ladderNotes = ladder.notes;
+    }
   } finally {
     await Promise.allSettled([...hubs.map((h) => h.stop()), bare?.stop(), portkey?.stop()]);
     await mock?.stop();
   }
   result.finishedAt = new Date().toISOString();
+  result.machine.load1AtEnd = Math.round(os.loadavg()[0]! * 100) / 100;
   return result;
 }
 
@@ -285,78 +200,6 @@ async function runTranslate(concurrency: number, hubMin: Hub, hub: Hub | Error |
   return { status: 'ok' };
 }
 
-async function runMemory(opts: NonNullable<SuitePlan['memory']>, mock: MockServer, hub: Hub, log: (l: string) => void): Promise<MemoryResult> {
-  const base = await hub.memory(true);
-  const baselineRss = hub.child.rss() || base.rss;
-  let peakRss = baselineRss;
-  let peakOpenSeen = 0;
-  let peakHeap = base.heapUsed;
-  await mock.setChunkDelay(opts.chunkDelayMs);
-  let held;
-  try {
-    held = await holdStreams(spec({ variant: 'hub-full', url: hub.url, headers: { 'x-api-key': HUB_KEY } }, true), opts.streams, 100, (open) => {
-      peakRss = Math.max(peakRss, hub.child.rss());
-      if (open > peakOpenSeen) {
-        peakOpenSeen = open;
-        hub.memory(false).then(
-          (m) => (peakHeap = Math.max(peakHeap, m.heapUsed)),
-          () => {},
-        );
-      }
-    });
-  } finally {
-    await mock.setChunkDelay(0);
-  }
-  const r: MemoryResult = {
-    streams: opts.streams,
-    chunkDelayMs: opts.chunkDelayMs,
-    peakOpen: held.peakOpen,
-    completed: held.completed,
-    errors: held.errors,
-    firstError: held.firstError,
-    baselineRssMB: round1(baselineRss / MB),
-    peakRssMB: round1(peakRss / MB),
-    peakHeapMB: round1(peakHeap / MB),
-    perStreamKB: held.peakOpen ? round1((peakRss - baselineRss) / 1024 / held.peakOpen) : 0,
-  };
-  log(`memory: ${r.streams} streams (${r.peakOpen} open at peak, ${r.completed} completed, ${r.errors} errors) RSS ${r.baselineRssMB} → ${r.peakRssMB} MB, heap ${r.peakHeapMB} MB${r.firstError ? ` — ${r.firstError}` : ''}`);
-  return r;
-}
-
-async function runSoak(opts: NonNullable<SuitePlan['soak']>, hub: Hub, t: Target, log: (l: string) => void): Promise<SoakResult> {
-  const heapStart = (await hub.memory(true)).heapUsed;
-  const t0 = performance.now();
-  const rss: [number, number][] = [[0, round1(hub.child.rss() / MB)]];
-  const timer = setInterval(() => rss.push([round1((performance.now() - t0) / 1000), round1(hub.child.rss() / MB)]), opts.sampleEveryMs);
-  const half = Math.max(1, Math.floor(opts.concurrency / 2));
-  let results: LoadResult[];
-  try {
-    results = await Promise.all([
-      runLoad({ ...spec(t, false), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
-      runLoad({ ...spec(t, true), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
-    ]);
-  } finally {
-    clearInterval(timer);
-  }
-  rss.push([round1((performance.now() - t0) / 1000), round1(hub.child.rss() / MB)]);
-  const heapEnd = (await hub.memory(true)).heapUsed;
-  const secondHalf = rss.filter(([s]) => s >= opts.durationMs / 2000);
-  const r: SoakResult = {
-    durationMs: opts.durationMs,
-    concurrency: opts.concurrency,
-    rss,
-    heapAfterGcStartMB: round1(heapStart / MB),
-    heapAfterGcEndMB: round1(heapEnd / MB),
-    rssStartMB: rss[0]![1],
-    rssEndMB: rss.at(-1)![1],
-    rssMaxMB: Math.max(...rss.map((p) => p[1])),
-    rssSlopeMBPerMin: slopePerMin(secondHalf),
-    rows: results.map((lr) => ({ section: 'soak' as const, variant: 'hub-full' as const, ...lr })),
-  };
-  log(`soak: ${opts.durationMs / 1000}s JSON ${results[0]!.rps}/s + streams ${results[1]!.rps}/s; RSS ${r.rssStartMB} → ${r.rssEndMB} MB (max ${r.rssMaxMB}), slope ${r.rssSlopeMBPerMin} MB/min over the second half; heap after GC ${r.heapAfterGcStartMB} → ${r.heapAfterGcEndMB} MB`);
-  return r;
-}
-
 /** Default plans. */
 export const PLANS: Record<'full' | 'smoke', Omit<SuitePlan, 'redisUrl' | 'log' | 'cpuProfDir'>> = {
   full: {
@@ -369,6 +212,7 @@ export const PLANS: Record<'full' | 'smoke', Omit<SuitePlan, 'redisUrl' | 'log' 
     translate: { concurrency: 32 },
     memory: { streams: 1000, chunkDelayMs: 200 },
     soak: { durationMs: 300_000, sampleEveryMs: 5000, concurrency: 32 },
+    ladder: { warmupMs: 1000, durationMs: 4000, concurrency: [1, 32] },
     portkey: true,
   },
   smoke: {
@@ -380,10 +224,10 @@ export const PLANS: Record<'full' | 'smoke', Omit<SuitePlan, 'redisUrl' | 'log' 
     paced: { concurrency: 4, chunkDelayMs: 1 },
     translate: { concurrency: 4 },
     memory: { streams: 50, chunkDelayMs: 20 },
-    soak: { durationMs: 1500, sampleEveryMs: 250, concurrency: 8 },
+    soak: { durationMs: 1000, sampleEveryMs: 200, concurrency: 8 },
+    ladder: { warmupMs: 100, durationMs: 300, concurrency: [4], maxSteps: 0 },
     // Not ours, and ~4 s to start: the full run compares against it; `npm run bench:smoke -- --portkey` tries it.
     portkey: false,
   },
 };
 
-export { STREAM_EVENTS };

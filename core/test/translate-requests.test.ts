@@ -96,6 +96,14 @@ describe('translate: requests', () => {
     expect(streamed.body).to.deep.include({ stream: true, stream_options: { include_usage: true } });
   });
 
+  it('unwraps a Gemini Code Assist request ({ model, project, request })', () => {
+    const envelope = { model: 'gemini-2.5-pro', project: 'proj-1', user_prompt_id: 'p1', request: { ...fixtureJson('requests/gemini.json'), session_id: 's1' } };
+    const r = translateRequest('gemini', 'anthropic-messages', envelope, { model: 'claude-sonnet-4-5', stream: true });
+    const plain = translateRequest('gemini', 'anthropic-messages', fixtureJson('requests/gemini.json'), { model: 'claude-sonnet-4-5', stream: true });
+    expect(r.body).to.deep.equal(plain.body);
+    expect(r.dropped).to.deep.equal(plain.dropped);
+  });
+
   it('names what it drops, and unknown fields too', () => {
     const body = { ...fixtureJson('requests/openai-chat.json'), logit_bias: { 50256: -100 } };
     const r = translateRequest('openai-chat', 'anthropic-messages', body, { model: 'claude-sonnet-4-5' });

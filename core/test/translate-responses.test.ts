@@ -63,6 +63,15 @@ describe('translate: responses (non-streamed)', () => {
     expect(translateResponse('anthropic-messages', 'openai-chat', refusal, { model: undefined }).choices).to.have.nested.property('[0].finish_reason', 'content_filter');
   });
 
+  it('wraps answers for Gemini Code Assist clients and unwraps Code Assist providers', () => {
+    const out = translateResponse('anthropic-messages', 'gemini', fixtureJson('responses/anthropic-messages.tool.json'), { model: undefined, requestId: 'r', codeAssist: true });
+    expect(Object.keys(out)).to.deep.equal(['response']);
+    expect(essence('gemini', out.response)).to.deep.equal(essence('anthropic-messages', fixtureJson('responses/anthropic-messages.tool.json')));
+    const wrapped = { response: fixtureJson('responses/gemini.tool.json'), traceId: 't' };
+    const chat = translateResponse('gemini', 'openai-chat', wrapped, { model: undefined, requestId: 'r' });
+    expect(essence('openai-chat', chat)).to.deep.equal(essence('gemini', fixtureJson('responses/gemini.tool.json')));
+  });
+
   it('gives Gemini function calls ids unique to the exchange', () => {
     const two = fixtureJson('responses/gemini.tool.json');
     const parts = (two.candidates as J[])[0].content.parts as J[];

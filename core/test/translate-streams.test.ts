@@ -173,6 +173,22 @@ describe('translate: streams', () => {
     expect(arr.at(-1)!.candidates[0].finishReason).to.equal('STOP');
   });
 
+  it('wraps and unwraps Gemini Code Assist envelopes ({ response })', () => {
+    const { out } = translate('openai-chat', 'gemini', fixture('streams/openai-chat.tool.sse'), 7, { codeAssist: true });
+    const chunksOut = parseSse(out).map((e) => JSON.parse(e.data) as J);
+    for (const c of chunksOut) expect(Object.keys(c)).to.deep.equal(['response']);
+    const unwrapped = chunksOut.map((c) => `data: ${JSON.stringify(c.response)}\n\n`).join('');
+    expect(essence('gemini', collect('gemini', unwrapped))).to.deep.equal(essence('openai-chat', fixtureJson('responses/openai-chat.tool.json')));
+    // A Code Assist provider's stream reads the same as the Gemini API's.
+    const wrapped = fixture('streams/gemini.text.sse')
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => `data: {"response":${e.slice(6)},"traceId":"t1"}\n\n`)
+      .join('');
+    const a = translate('gemini', 'anthropic-messages', wrapped, 7);
+    expect(essence('anthropic-messages', collectAnthropic(a.out))).to.deep.equal(essence('gemini', fixtureJson('responses/gemini.text.json')));
+  });
+
   it('leaves out the Chat usage chunk when the client did not ask for it', () => {
     const { out } = translate('anthropic-messages', 'openai-chat', fixture('streams/anthropic-messages.tool.sse'), 7, { includeUsage: false });
     expect(out).to.not.include('"usage"');

@@ -4,9 +4,11 @@ import type { Logger } from '../log.ts';
 import type { ProxyContext } from '../plugin.ts';
 import type { AttemptRecord, Candidate, Exchange, RoutePlan } from '../exchange.ts';
 import type { ProviderDirectory } from '../providers.ts';
-import { adapterServes, mayFailOver, type UpstreamErrorClass } from '../provider.ts';
+import { adapterServes, mayFailOver, type ProviderAdapter, type ProviderRecord, type UpstreamErrorClass } from '../provider.ts';
 import { GatewayError } from '../errors.ts';
 import { renderStreamError } from '../formats/errors.ts';
+import type { Endpoint } from '../formats/index.ts';
+import { clientErrorStatus, createStreamTranslator, translateErrorBody, translateRequest, translateResponse, upstreamTarget } from '../formats/translate/index.ts';
 import { groupsIntersect, providerAllowsModel, redirectModel } from '../models.ts';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './headers.ts';
 import { Transport, TransportError, readBody, type UpstreamResponse } from './transport.ts';
@@ -58,7 +60,11 @@ export async function forward(ctx: ProxyContext, deps: ForwardDeps): Promise<voi
   ex.errorClass = failed.attempt.errorClass;
   ex.errorMessage = failed.attempt.error;
   if (failed.attempt.errorClass === 'auth') throw credentialRejected(failed.attempt);
-  if (failed.response) return sendUpstreamError(ctx, failed.response);
+  if (failed.response) {
+    const adapter = deps.providers.adapter(ex.provider?.type ?? '');
+    const translate = adapter && adapter.format !== ex.clientFormat ? { from: adapter.format, to: ex.clientFormat } : undefined;
+    return sendUpstreamError(ctx, failed.response, translate);
+  }
   const status = failed.attempt.errorClass === 'timeout' ? 504 : 502;
   throw new GatewayError(status, failed.attempt.errorClass === 'timeout' ? 'timeout' : 'upstream', `all providers failed; last: ${failed.attempt.provider}: ${failed.attempt.error}`);
 }
@@ -74,9 +80,7 @@ async function attempt(
   const { provider, adapter } = cand;
   ex.provider = provider;
   ex.providerFormat = adapter.format;
-  if (adapter.format !== ex.clientFormat) {
-    throw new GatewayError(400, 'invalid_request', `provider "${provider.name}" speaks ${adapter.format}; translation from ${ex.clientFormat} is not available`);
-  }
+  const up = upstreamCall(ex, cand);
   const record: AttemptRecord = { provider: provider.name, providerId: provider.id, model: cand.model, status: undefined, errorClass: undefined, error: undefined, latencyMs: 0 };
   ex.attempts.push(record);
   const t = performance.now();
@@ -88,16 +92,16 @@ async function attempt(
   };
   const req = adapter.buildRequest({
     provider,
-    method: ex.endpoint.httpMethod ?? 'POST',
-    endpoint: ex.endpoint,
+    method: up.endpoint.httpMethod ?? 'POST',
+    endpoint: up.endpoint,
     headers: ex.headers,
-    query: ex.query,
-    body: cand.model !== ex.model && ex.body ? withModel(ex, cand.model) : ex.raw,
+    query: up.query,
+    body: up.body,
     model: cand.model,
-    stream: ex.stream,
+    stream: up.stream,
   });
   req.headers['accept-encoding'] = 'identity';
-  const signal = ex.stream ? clientGone : AbortSignal.any([clientGone, AbortSignal.timeout(provider.timeouts.totalMs)]);
+  const signal = up.stream ? clientGone : AbortSignal.any([clientGone, AbortSignal.timeout(provider.timeouts.totalMs)]);
   let res: UpstreamResponse;
   try {
     res = await deps.transport.send(req, provider.timeouts, signal);
@@ -123,10 +127,10 @@ async function attempt(
     ex.errorClass = cls;
     ex.errorMessage = record.error;
     if (cls === 'auth') throw credentialRejected(record);
-    sendUpstreamError(ctx, failure.response);
+    sendUpstreamError(ctx, failure.response, up.translated ? { from: adapter.format, to: ex.clientFormat } : undefined);
     return 'done';
   }
-  const streaming = isStreamResponse(res, ex);
+  const streaming = isStreamResponse(res, up);
   if (streaming) {
     finish(res.status);
     ex.ttfbMs = Math.round(performance.now() - ex.t0);
@@ -165,7 +169,13 @@ async function attempt(
   ex.servedModel = adapter.extractModel?.(parsed) ?? cand.model;
   ctx.status = res.status;
   ctx.set(forwardableResponseHeaders(res.headers, true));
-  ctx.body = body;
+  if (up.translated) {
+    if (parsed === undefined) {
+      finish(res.status, 'server', 'upstream sent a body that is not JSON');
+      return { attempt: record };
+    }
+    ctx.body = translateResponse(adapter.format, ex.clientFormat, parsed, { model: ex.model, requestId: ex.id, codeAssist: ex.endpoint.method !== undefined });
+  } else ctx.body = body;
   return 'done';
 }
 
@@ -177,9 +187,49 @@ function credentialRejected(a: AttemptRecord): GatewayError {
   return new GatewayError(502, 'upstream', `provider "${a.provider}" refused the hub's account (HTTP ${a.status ?? '?'}: ${a.error ?? 'no details'}); ask an admin to check its credential or quota`);
 }
 
-function isStreamResponse(res: UpstreamResponse, ex: Exchange): boolean {
+function isStreamResponse(res: UpstreamResponse, up: UpstreamCall): boolean {
   const ct = String(res.headers['content-type'] ?? '');
-  return ct.includes('text/event-stream') || (ex.stream && ex.endpoint.pathStream);
+  return ct.includes('text/event-stream') || (up.stream && up.endpoint.pathStream);
+}
+
+/** What goes upstream for one candidate: the client's request as is, or translated. */
+interface UpstreamCall {
+  endpoint: Endpoint;
+  query: string;
+  body: Buffer;
+  stream: boolean;
+  translated: boolean;
+}
+
+function upstreamCall(ex: Exchange, cand: Candidate): UpstreamCall {
+  const { adapter } = cand;
+  if (adapter.format === ex.clientFormat) {
+    const body = cand.model !== ex.model && ex.body ? withModel(ex, cand.model) : ex.raw;
+    return { endpoint: ex.endpoint, query: ex.query, body, stream: ex.stream, translated: false };
+  }
+  if (ex.endpoint.operation !== 'generate' || !ex.body) {
+    throw new GatewayError(400, 'invalid_request', `${ex.endpoint.operation} cannot be translated from ${ex.clientFormat} to ${adapter.format} (provider "${cand.provider.name}")`);
+  }
+  const tr = translateRequest(ex.clientFormat, adapter.format, ex.body, { model: cand.model ?? ex.endpoint.pathModel, stream: ex.stream });
+  if (tr.dropped.length) ex.decision.push({ translated: { from: ex.clientFormat, to: adapter.format, provider: cand.provider.name, dropped: tr.dropped } });
+  return { endpoint: tr.upstream.endpoint, query: tr.upstream.query, body: Buffer.from(JSON.stringify(tr.body)), stream: tr.stream, translated: true };
+}
+
+/**
+ * Whether a provider can serve this exchange: natively, or — when it accepts translation from the
+ * client's format — through translation (generation only).
+ */
+export function canServe(
+  ex: Pick<Exchange, 'clientFormat' | 'endpoint'> & { stream?: boolean },
+  provider: ProviderRecord,
+  adapter: ProviderAdapter,
+  model: string | undefined,
+): boolean {
+  if (adapter.format === ex.clientFormat) return adapterServes(adapter, ex.endpoint);
+  const t = provider.acceptsTranslation;
+  if (!(t === true || (Array.isArray(t) && t.includes(ex.clientFormat)))) return false;
+  if (ex.endpoint.operation !== 'generate') return false;
+  return adapterServes(adapter, upstreamTarget(adapter.format, model ?? ex.endpoint.pathModel, ex.stream ?? false).endpoint);
 }
 
 /**
@@ -191,6 +241,7 @@ function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: Upstr
   const parser = cand.adapter.createStreamParser();
   const src = res.body;
   const out = new PassThrough();
+  const translator = cand.adapter.format === ex.clientFormat ? undefined : streamTranslator(ex, cand.adapter.format);
   const collect = () => {
     ex.usage = parser.usage() ?? ex.usage;
     ex.servedModel = parser.model() ?? ex.servedModel;
@@ -203,12 +254,13 @@ function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: Upstr
   deps.finalizers.set(ex, collect);
   src.on('data', (chunk: Buffer) => {
     parser.push(chunk);
-    if (!out.write(chunk)) src.pause();
+    const data = translator ? translator.push(chunk) : chunk;
+    if (data.length && !out.write(data)) src.pause();
   });
   out.on('drain', () => src.resume());
   src.on('end', () => {
     collect();
-    out.end();
+    out.end(translator?.end());
   });
   src.on('error', (err: Error & { code?: string }) => {
     collect();
@@ -228,16 +280,45 @@ function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: Upstr
   });
   ctx.status = res.status;
   ctx.set(forwardableResponseHeaders(res.headers, false));
+  if (translator) ctx.set('content-type', translator.contentType);
   ctx.set('cache-control', 'no-cache');
   ctx.set('x-accel-buffering', 'no');
   ctx.body = out;
 }
 
-function sendUpstreamError(ctx: ProxyContext, r: { status: number; headers: UpstreamResponse['headers']; body: Buffer }): void {
-  ctx.status = r.status;
+function sendUpstreamError(
+  ctx: ProxyContext,
+  r: { status: number; headers: UpstreamResponse['headers']; body: Buffer },
+  translate?: { from: Exchange['clientFormat']; to: Exchange['clientFormat'] },
+): void {
   const encoding = r.headers['content-encoding'];
+  const body = encoding && encoding !== 'identity' ? decompress(r.body, String(encoding)) : r.body;
   ctx.set(forwardableResponseHeaders(r.headers, true));
-  ctx.body = encoding && encoding !== 'identity' ? decompress(r.body, String(encoding)) : r.body;
+  if (translate) {
+    ctx.status = clientErrorStatus(translate.to, r.status);
+    ctx.body = translateErrorBody(translate.from, translate.to, r.status, body);
+    return;
+  }
+  ctx.status = r.status;
+  ctx.body = body;
+}
+
+/** Translator from the provider's stream format to the client's, with the client's content type. */
+function streamTranslator(ex: Exchange, from: Exchange['clientFormat']) {
+  const opts = ex.body?.stream_options as { include_usage?: unknown } | undefined;
+  const geminiArray = ex.clientFormat === 'gemini' && !/[?&]alt=sse\b/.test(ex.query);
+  const t = createStreamTranslator(from, ex.clientFormat, {
+    model: ex.model,
+    requestId: ex.id,
+    includeUsage: opts?.include_usage === true,
+    geminiArray,
+    codeAssist: ex.endpoint.method !== undefined,
+  });
+  return {
+    push: (chunk: Buffer) => t.push(chunk),
+    end: () => t.end(),
+    contentType: geminiArray ? 'application/json; charset=utf-8' : 'text/event-stream; charset=utf-8',
+  };
 }
 
 function decompress(body: Buffer, encoding: string): Buffer {
@@ -269,18 +350,19 @@ function withModel(ex: Exchange, model: string | undefined): Buffer {
   return Buffer.from(JSON.stringify({ ...ex.body, model }));
 }
 
-/** Core's fallback route when no route plugin set a plan: same-format providers by priority. */
+/** Core's fallback route when no route plugin set a plan: by priority, same-format first, then translation. */
 export function defaultPlan(ex: Exchange, providers: ProviderDirectory): RoutePlan {
   const list: Candidate[] = [];
   for (const p of providers.list()) {
     const adapter = providers.adapter(p.type);
-    if (!p.enabled || !adapter || adapter.format !== ex.clientFormat) continue;
-    if (!adapterServes(adapter, ex.endpoint)) continue;
+    if (!p.enabled || !adapter) continue;
     if (ex.identity && !groupsIntersect(ex.identity.providerGroups, p.groups)) continue;
     const model = redirectModel(p, ex.model);
-    if (!providerAllowsModel(p, ex.model, model)) continue;
+    if (!providerAllowsModel(p, ex.model, model) || !canServe(ex, p, adapter, model)) continue;
     list.push({ provider: p, adapter, model });
   }
+  // Same-format providers first at equal priority (the list is sorted by priority already).
+  list.sort((a, b) => a.provider.priority - b.provider.priority || Number(a.adapter.format !== ex.clientFormat) - Number(b.adapter.format !== ex.clientFormat));
   let i = 0;
   return { maxAttempts: Math.max(1, Math.min(3, list.length)), next: () => list[i++] };
 }

@@ -100,11 +100,11 @@ export default definePlugin({
       'proxy',
       async (pctx, next) => {
         const ex = pctx.exchange;
-        const wrapped = ex.plan !== undefined;
-        if (ex.plan) ex.plan = inflight.wrapPlan(ex.plan, ex);
+        const watched = ex.plan !== undefined;
+        if (ex.plan) inflight.watchPlan(ex.plan, ex);
         await next();
         // Without a route plugin the core's default plan is invisible: count from here to settle.
-        if (!wrapped && ex.provider) inflight.begin(ex, ex.provider.id);
+        if (!watched && ex.provider) inflight.begin(ex, ex.provider.id);
       },
       { order: 'post' },
     );

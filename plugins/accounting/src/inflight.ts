@@ -12,8 +12,8 @@ export interface InflightTracker {
   finish(ex: Exchange): void;
   /** Counts for the given provider ids. */
   counts(providerIds: number[]): Promise<Map<number, number>>;
-  /** Route plan that counts each candidate it hands out. */
-  wrapPlan(plan: RoutePlan, ex: Exchange): RoutePlan;
+  /** Make `plan` count each candidate it hands out (wrapped in place, like the limit plugins do). */
+  watchPlan(plan: RoutePlan, ex: Exchange): void;
 }
 
 // One hash slot so the multi-key count stays valid on Redis Cluster.
@@ -75,16 +75,13 @@ export function createInflightTracker(store: Store, maxAgeMs: number, onError: (
       ids.forEach((id, i) => out.set(id, Number(n[i] ?? 0)));
       return out;
     },
-    wrapPlan(plan, ex) {
-      return {
-        maxAttempts: plan.maxAttempts,
-        next(failed) {
-          const c = plan.next(failed);
-          if (c) tracker.begin(ex, c.provider.id);
-          else tracker.finish(ex);
-          return c;
-        },
-        succeeded: plan.succeeded?.bind(plan),
+    watchPlan(plan, ex) {
+      const pick = plan.next.bind(plan);
+      plan.next = (failed) => {
+        const c = pick(failed);
+        if (c) tracker.begin(ex, c.provider.id);
+        else tracker.finish(ex);
+        return c;
       };
     },
   };

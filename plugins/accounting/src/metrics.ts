@@ -16,7 +16,12 @@ export interface AccountingMetrics {
   logQueueDepth: Gauge;
   logSpooledRows: Gauge;
   logDroppedRows: Gauge;
+  /** The `model` label for a model name: bounded, so clients cannot grow the label set without end. */
+  modelLabel(model: string | undefined): string;
 }
+
+/** Distinct model label values per registry; later ones are reported as `other`. */
+const MAX_MODEL_LABELS = 500;
 
 /** Live values read at scrape time. Both are optional: a missing source leaves its gauges empty. */
 export interface MetricSources {
@@ -30,7 +35,15 @@ const CIRCUIT_STATES = ['closed', 'half_open', 'open'] as const;
 /** Register the metrics on `registry` (once per registry) and return them. */
 export function registerMetrics(registry: Registry, sources: MetricSources = {}): AccountingMetrics {
   const registers = [registry];
+  const models = new Set<string>();
   return {
+    modelLabel(model) {
+      if (!model) return 'unknown';
+      if (models.has(model)) return model;
+      if (models.size >= MAX_MODEL_LABELS) return 'other';
+      models.add(model);
+      return model;
+    },
     requests: new Counter({ name: 'cch_requests_total', help: 'Proxied requests by provider, model, HTTP status and outcome.', labelNames: ['provider', 'model', 'status', 'outcome'] as const, registers }),
     duration: new Histogram({
       name: 'cch_request_duration_seconds',
@@ -101,7 +114,8 @@ export function registerMetrics(registry: Registry, sources: MetricSources = {})
 /** Count one settled exchange (after its cost is on `ex.state`). */
 export function observeExchange(m: AccountingMetrics, ex: SettledExchange): void {
   const provider = ex.provider?.name ?? 'none';
-  const model = ex.servedModel ?? ex.model ?? 'unknown';
+  // An unauthenticated caller's model name is not worth a label of its own.
+  const model = ex.identity ? m.modelLabel(ex.servedModel ?? ex.model) : 'unauthenticated';
   m.requests.inc({ provider, model, status: String(ex.status), outcome: ex.outcome });
   m.duration.observe({ provider, model }, ex.durationMs / 1000);
   if (ex.ttfbMs !== undefined) m.ttfb.observe({ provider, model }, ex.ttfbMs / 1000);

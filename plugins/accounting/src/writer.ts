@@ -42,6 +42,8 @@ export interface LogWriterOptions {
   closeTimeoutMs: number;
 }
 
+const WRITE_TIMEOUT_MS = 30_000;
+
 interface Pending {
   row: LogRow;
   at: number;
@@ -78,7 +80,19 @@ export function createLogWriter(db: Database, opts: LogWriterOptions, logger: Lo
   ageTimer?.unref();
 
   async function insert(rows: LogRow[]): Promise<void> {
-    await db.em().createQueryBuilder(RequestLogEntity).insert(rows as never).onConflict('requestId').ignore().execute();
+    const write = db.em().createQueryBuilder(RequestLogEntity).insert(rows as never).onConflict('requestId').ignore().execute();
+    // A database that stops answering (no error, no reset) must not stall the writer for good:
+    // give up on the wait; if the INSERT lands later, the retry's duplicates are ignored.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`request log write took over ${WRITE_TIMEOUT_MS} ms`)), WRITE_TIMEOUT_MS);
+    });
+    write.catch(() => undefined); // its failure after a timeout is not news
+    try {
+      await Promise.race([write, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   const schedule = (ms: number) => {

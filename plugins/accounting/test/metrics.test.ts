@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { observeExchange, readCircuits, registerMetrics } from '../src/metrics.ts';
 import type { LogWriterStats } from '../src/writer.ts';
+import type { Identity } from '@cch/core';
 import { settled, usage } from './helpers.ts';
+
+const identity = { userId: 1, userName: 'u', keyId: 1, keyName: 'k' } as Identity;
 import { parsePrometheusText, sampleValue } from './prom-text.ts';
 
 describe('accounting: metrics', () => {
@@ -20,12 +23,12 @@ describe('accounting: metrics', () => {
 
   it('exposes requests, latency, TTFB, tokens, cost, limit rejections, circuits and the log queue as valid Prometheus text', async () => {
     const { registry, m } = fresh();
-    const ok = settled({ model: 'claude-sonnet-4-5', servedModel: 'claude-sonnet-4-5', providerName: 'alpha', usage: usage({ inputTokens: 100, outputTokens: 20, cacheReadTokens: 50, cacheCreationTokens: 5, reasoningTokens: 3 }), durationMs: 1500, ttfbMs: 300, state: { costUsd: '0.000615' } });
+    const ok = settled({ identity, model: 'claude-sonnet-4-5', servedModel: 'claude-sonnet-4-5', providerName: 'alpha', usage: usage({ inputTokens: 100, outputTokens: 20, cacheReadTokens: 50, cacheCreationTokens: 5, reasoningTokens: 3 }), durationMs: 1500, ttfbMs: 300, state: { costUsd: '0.000615' } });
     observeExchange(m, ok);
     observeExchange(m, { ...ok, id: 'b', state: { costUsd: '0.000615' } });
-    observeExchange(m, settled({ model: 'claude-sonnet-4-5', status: 429, outcome: 'rejected', errorClass: 'rate_limit', durationMs: 2 }));
-    observeExchange(m, settled({ model: 'claude-sonnet-4-5', status: 402, outcome: 'rejected', errorClass: 'quota', durationMs: 2 }));
-    observeExchange(m, settled({ model: 'x-unknown', providerName: 'alpha', usage: usage({ inputTokens: 1 }), state: { costUsd: '0', costUnpriced: true } }));
+    observeExchange(m, settled({ identity, model: 'claude-sonnet-4-5', status: 429, outcome: 'rejected', errorClass: 'rate_limit', durationMs: 2 }));
+    observeExchange(m, settled({ identity, model: 'claude-sonnet-4-5', status: 402, outcome: 'rejected', errorClass: 'quota', durationMs: 2 }));
+    observeExchange(m, settled({ identity, model: 'x-unknown', providerName: 'alpha', usage: usage({ inputTokens: 1 }), state: { costUsd: '0', costUnpriced: true } }));
 
     const text = await registry.metrics();
     const f = parsePrometheusText(text); // throws on any malformed line
@@ -50,6 +53,19 @@ describe('accounting: metrics', () => {
     expect(sampleValue(f, 'cch_circuit_state', { provider: 'beta', state: 'half_open' })).to.equal(1);
     expect(sampleValue(f, 'cch_request_log_queue_depth')).to.equal(7);
     expect(sampleValue(f, 'cch_request_log_spooled_rows')).to.equal(42);
+  });
+
+  it('keeps the model label set bounded', async () => {
+    const { registry, m } = fresh();
+    observeExchange(m, settled({ model: 'random-junk-1', status: 401, outcome: 'rejected' }));
+    for (let i = 0; i < 600; i++) observeExchange(m, settled({ identity, model: `model-${i}`, status: 404, outcome: 'failed' }));
+    const f = parsePrometheusText(await registry.metrics());
+    const models = new Set(f.get('cch_requests_total')!.samples.map((s) => s.labels.model));
+    expect(models.has('unauthenticated')).to.equal(true);
+    expect(models.has('random-junk-1')).to.equal(false);
+    expect(models.has('other')).to.equal(true);
+    expect(models.size).to.equal(502);
+    expect(sampleValue(f, 'cch_requests_total', { model: 'other' })).to.equal(100);
   });
 
   it('reads circuit state at scrape time and copes without a breaker', async () => {

@@ -103,7 +103,8 @@ for (const store of stores) {
         },
       };
       const ex = settled({ id: `plan-${store}` });
-      const wrapped = tracker.wrapPlan(plan, ex);
+      tracker.watchPlan(plan, ex);
+      const wrapped = plan;
       const counts = async () => Object.fromEntries(await tracker.counts([alpha.id, beta.id]));
       wrapped.next(undefined);
       await eventually(async () => (await counts())[alpha.id] === 1, 'alpha counted');

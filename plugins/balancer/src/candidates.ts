@@ -1,4 +1,4 @@
-import { adapterServes, groupsIntersect, providerAllowsModel, redirectModel, type Candidate, type Exchange, type ProviderDirectory, type ProviderRecord } from '@cch/core';
+import { adapterServes, canServe, groupsIntersect, providerAllowsModel, redirectModel, type Candidate, type Exchange, type ProviderDirectory, type ProviderRecord } from '@cch/core';
 
 /** Why a provider was left out, as recorded in the decision chain. */
 export type ExclusionReason = 'disabled' | 'no_adapter' | 'group' | 'operation' | 'model' | 'format' | 'circuit_open' | 'rate_limited' | 'cooling_down';
@@ -24,7 +24,7 @@ export interface RouteCandidate extends Candidate {
   halfOpen: boolean;
 }
 
-type RequestShape = Pick<Exchange, 'clientFormat' | 'endpoint' | 'identity' | 'model'>;
+type RequestShape = Pick<Exchange, 'clientFormat' | 'endpoint' | 'identity' | 'model'> & { stream?: boolean };
 
 /**
  * The providers configured to serve this request — enabled, with a loaded adapter, in the
@@ -41,9 +41,10 @@ export function staticCandidates(ex: RequestShape, providers: ProviderDirectory)
     if (!p.enabled) reason = 'disabled';
     else if (!adapter) reason = 'no_adapter';
     else if (ex.identity && !groupsIntersect(ex.identity.providerGroups, p.groups)) reason = 'group';
-    else if (!adapterServes(adapter, ex.endpoint)) reason = 'operation';
+    else if (adapter.format === ex.clientFormat && !adapterServes(adapter, ex.endpoint)) reason = 'operation';
     else if (!providerAllowsModel(p, ex.model, model)) reason = 'model';
     else if (adapter.format !== ex.clientFormat && !acceptsTranslationFrom(p, ex.clientFormat)) reason = 'format';
+    else if (!canServe(ex, p, adapter, model)) reason = 'operation';
     if (reason || !adapter) excluded.push({ id: p.id, name: p.name, reason: reason ?? 'no_adapter' });
     else candidates.push({ provider: p, adapter, model, translated: adapter.format !== ex.clientFormat, halfOpen: false });
   }

@@ -136,3 +136,49 @@ describe('limit-concurrency end to end', function () {
     await a.finish();
   });
 });
+
+describe('limit-concurrency with the balancer', function () {
+  this.timeout(60_000);
+  let busy: MockUpstream;
+  let spare: MockUpstream;
+  let hub: TestGateway;
+
+  before(async () => {
+    busy = await createMockUpstream({ chunkDelayMs: 100, events: 30 });
+    spare = await createMockUpstream();
+    hub = await createTestGateway({
+      yaml: `
+plugins:
+  - name: auth
+  - name: limit-concurrency
+  - name: balancer
+  - name: provider-claude
+providers:
+  - { name: busy, type: claude, url: ${busy.url}, key: sk-ant-1, priority: 0, limits: { concurrentSessions: 1 } }
+  - { name: spare, type: claude, url: ${spare.url}, key: sk-ant-2, priority: 1 }
+users:
+  - name: sam
+    keys: [{ name: laptop, key: ${SAM} }]
+`,
+    });
+  });
+  after(async () => {
+    await hub?.close();
+    await busy?.close();
+    await spare?.close();
+  });
+
+  it('a provider at its session limit keeps its session and the balancer sends a new session elsewhere', async () => {
+    const a = await open(hub.url, SAM, sessionA);
+    expect(busy.requestCount).to.equal(1);
+    const b = await send(hub.url, SAM, sessionB);
+    expect(b.status).to.equal(200);
+    await b.text();
+    expect(spare.requestCount).to.equal(1);
+    const a2 = await send(hub.url, SAM, sessionA);
+    expect(a2.status).to.equal(200);
+    await a2.text();
+    expect(busy.requestCount).to.equal(2);
+    a.abort();
+  });
+});

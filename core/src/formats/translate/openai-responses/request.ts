@@ -196,7 +196,9 @@ function renderItems(messages: IrMessage[], drops: Drops): Record<string, unknow
       for (const p of m.content) {
         if (p.type !== 'tool_result') continue;
         const onlyText = p.content.every((c) => c.type === 'text');
-        const output = onlyText ? joinText(p.content) : renderUserContent(p.content);
+        const text = joinText(p.content);
+        // Outputs carry no error flag; the text says it, as for Chat tool messages.
+        const output = onlyText ? (p.isError && text !== '' ? `Error: ${text}` : text) : renderUserContent(p.content);
         items.push({ type: 'function_call_output', call_id: p.id, output });
       }
       const content = renderUserContent(m.content.filter((p) => p.type !== 'tool_result'));

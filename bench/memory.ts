@@ -1,0 +1,107 @@
+/**
+ * Memory of the hub process: RSS with many slow streams held open at once, and RSS drift over a
+ * steady mixed load (with heap-after-GC at both ends, which separates a leak from allocator growth).
+ */
+import os from 'node:os';
+import { HUB_KEY, requestFor } from './configs.ts';
+import type { Hub } from './hub.ts';
+import { holdStreams, runLoad, type LoadResult } from './load.ts';
+import type { MockServer } from './mock-server.ts';
+import type { MemoryResult, SoakResult, SuitePlan, Target } from './types.ts';
+
+const MB = 1024 * 1024;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Least-squares slope of [seconds, MB] points, in MB per minute. */
+export function slopePerMin(points: [number, number][]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : Math.round((num / den) * 60 * 100) / 100;
+}
+
+/** Hold `opts.streams` slow streams open against `hub` and record its peak RSS. */
+export async function runMemory(opts: NonNullable<SuitePlan['memory']>, mock: MockServer, hub: Hub, log: (l: string) => void): Promise<MemoryResult> {
+  const base = await hub.memory(true);
+  const baselineRss = hub.child.rss() || base.rss;
+  let peakRss = baselineRss;
+  let peakOpenSeen = 0;
+  let peakHeap = base.heapUsed;
+  await mock.setChunkDelay(opts.chunkDelayMs);
+  let held;
+  try {
+    const t: Target = { variant: 'hub-full', url: hub.url, headers: { 'x-api-key': HUB_KEY } };
+    held = await holdStreams(requestFor(t, true), opts.streams, 100, (open) => {
+      peakRss = Math.max(peakRss, hub.child.rss());
+      if (open > peakOpenSeen) {
+        peakOpenSeen = open;
+        hub.memory(false).then(
+          (m) => (peakHeap = Math.max(peakHeap, m.heapUsed)),
+          () => {},
+        );
+      }
+    });
+  } finally {
+    await mock.setChunkDelay(0);
+  }
+  const r: MemoryResult = {
+    streams: opts.streams,
+    chunkDelayMs: opts.chunkDelayMs,
+    peakOpen: held.peakOpen,
+    completed: held.completed,
+    errors: held.errors,
+    firstError: held.firstError,
+    baselineRssMB: round1(baselineRss / MB),
+    peakRssMB: round1(peakRss / MB),
+    peakHeapMB: round1(peakHeap / MB),
+    perStreamKB: held.peakOpen ? round1((peakRss - baselineRss) / 1024 / held.peakOpen) : 0,
+  };
+  log(`memory: ${r.streams} streams (${r.peakOpen} open at peak, ${r.completed} completed, ${r.errors} errors) RSS ${r.baselineRssMB} → ${r.peakRssMB} MB, heap ${r.peakHeapMB} MB${r.firstError ? ` — ${r.firstError}` : ''}`);
+  return r;
+}
+
+/** Steady JSON + stream load for `opts.durationMs`, sampling the hub's RSS. */
+export async function runSoak(opts: NonNullable<SuitePlan['soak']>, hub: Hub, t: Target, log: (l: string) => void): Promise<SoakResult> {
+  const heapStart = (await hub.memory(true)).heapUsed;
+  const t0 = performance.now();
+  const sample = (): [number, number] => [round1((performance.now() - t0) / 1000), round1(hub.child.rss() / MB)];
+  const rss: [number, number][] = [sample()];
+  const timer = setInterval(() => rss.push(sample()), opts.sampleEveryMs);
+  const half = Math.max(1, Math.floor(opts.concurrency / 2));
+  const load1 = os.loadavg()[0]!;
+  let results: LoadResult[];
+  try {
+    results = await Promise.all([
+      runLoad({ ...requestFor(t, false), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
+      runLoad({ ...requestFor(t, true), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
+    ]);
+  } finally {
+    clearInterval(timer);
+  }
+  rss.push(sample());
+  const heapEnd = (await hub.memory(true)).heapUsed;
+  const r: SoakResult = {
+    durationMs: opts.durationMs,
+    concurrency: opts.concurrency,
+    rss,
+    heapAfterGcStartMB: round1(heapStart / MB),
+    heapAfterGcEndMB: round1(heapEnd / MB),
+    rssStartMB: rss[0]![1],
+    rssEndMB: rss.at(-1)![1],
+    rssMaxMB: Math.max(...rss.map((p) => p[1])),
+    rssSlopeMBPerMin: slopePerMin(rss.filter(([s]) => s >= opts.durationMs / 2000)),
+    rows: results.map((lr) => ({ section: 'soak' as const, variant: t.variant, load1, ...lr })),
+  };
+  log(
+    `soak: ${opts.durationMs / 1000}s JSON ${results[0]!.rps}/s + streams ${results[1]!.rps}/s; RSS ${r.rssStartMB} → ${r.rssEndMB} MB (max ${r.rssMaxMB}), ` +
+      `slope ${r.rssSlopeMBPerMin} MB/min over the second half; heap after GC ${r.heapAfterGcStartMB} → ${r.heapAfterGcEndMB} MB`,
+  );
+  return r;
+}
