@@ -204,8 +204,8 @@ async function runTranslate(concurrency: number, hubMin: Hub, hub: Hub | Error |
 export const PLANS: Record<'full' | 'smoke', Omit<SuitePlan, 'redisUrl' | 'log' | 'cpuProfDir'>> = {
   full: {
     name: 'full',
-    warmupMs: 2000,
-    durationMs: 8000,
+    warmupMs: 1500,
+    durationMs: 6000,
     jsonConcurrency: [1, 32, 128],
     streamConcurrency: [1, 32, 128],
     paced: { concurrency: 32, chunkDelayMs: 2 },
@@ -218,13 +218,13 @@ export const PLANS: Record<'full' | 'smoke', Omit<SuitePlan, 'redisUrl' | 'log' 
   smoke: {
     name: 'smoke',
     warmupMs: 100,
-    durationMs: 500,
+    durationMs: 400,
     jsonConcurrency: [8],
     streamConcurrency: [8],
     paced: { concurrency: 4, chunkDelayMs: 1 },
     translate: { concurrency: 4 },
-    memory: { streams: 50, chunkDelayMs: 20 },
-    soak: { durationMs: 1000, sampleEveryMs: 200, concurrency: 8 },
+    memory: { streams: 50, chunkDelayMs: 10 },
+    soak: { durationMs: 800, sampleEveryMs: 200, concurrency: 8 },
     ladder: { warmupMs: 100, durationMs: 300, concurrency: [4], maxSteps: 0 },
     // Not ours, and ~4 s to start: the full run compares against it; `npm run bench:smoke -- --portkey` tries it.
     portkey: false,

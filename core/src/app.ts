@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './log.ts';
 import { errors, CchError } from './errors.ts';
 import { resolvePlugins } from './loader.ts';
 import { Pipeline } from './pipeline.ts';
-import type { Phase, PluginDefinition, Services, SettleHandler, SetupContext } from './plugin.ts';
+import type { Phase, PluginDefinition, PluginHealth, Services, SettleHandler, SetupContext } from './plugin.ts';
 import type { Exchange } from './exchange.ts';
 import { bootResources, type Resources } from './boot.ts';
 import { createSecretBox } from './secrets.ts';
@@ -56,6 +56,8 @@ export interface ReadyState {
   ok: boolean;
   db: { ok: boolean; mode: 'embedded' | 'external' };
   store: { ok: boolean; kind: 'memory' | 'redis' };
+  /** Plugins that report health (see SetupContext.reportHealth). */
+  plugins: Record<string, PluginHealth>;
 }
 
 export interface Gateway {
@@ -116,6 +118,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     const plugins: PluginInfo[] = [];
     const pluginRouter = new Router({ prefix: '/api/v1/plugins' });
     const metrics = createMetricsRegistry();
+    const healthReporters = new Map<string, () => PluginHealth | Promise<PluginHealth>>();
 
     for (const rp of resolved) {
       const name = rp.def.name;
@@ -167,6 +170,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
           info.providerTypes.push(adapter.type);
         },
         onClose: (fn) => void closeFns.push({ plugin: name, fn }),
+        reportHealth: (fn) => void healthReporters.set(name, fn),
       };
       const t = performance.now();
       try {
@@ -222,7 +226,15 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       inflight,
       async ready() {
         const [db, store] = await Promise.all([res.db.ping(), res.store.ping()]);
-        return { ok: db && store, db: { ok: db, mode: res.mode.db }, store: { ok: store, kind: res.mode.store } };
+        const pluginHealth: Record<string, PluginHealth> = {};
+        for (const [name, fn] of healthReporters) {
+          try {
+            pluginHealth[name] = await fn();
+          } catch (err) {
+            pluginHealth[name] = { degraded: true, error: (err as Error).message };
+          }
+        }
+        return { ok: db && store, db: { ok: db, mode: res.mode.db }, store: { ok: store, kind: res.mode.store }, plugins: pluginHealth };
       },
       async reloadConfig() {
         if (!config.file) return;

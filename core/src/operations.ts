@@ -16,7 +16,7 @@ export function mountOperations(app: Koa, gw: Gateway, registry: Registry): void
       case '/readyz': {
         const r = await gw.ready();
         ctx.status = r.ok ? 200 : 503;
-        ctx.body = { status: r.ok ? 'ready' : 'not ready', db: r.db, store: r.store };
+        ctx.body = { status: r.ok ? 'ready' : 'not ready', db: r.db, store: r.store, plugins: r.plugins };
         return;
       }
       case '/metrics':

@@ -57,6 +57,17 @@ export interface SetupContext<O = unknown> {
   /** Routes under `/api/v1/plugins/<name>/…`, admin-authenticated. */
   readonly router: Router;
   onClose(fn: () => Promise<void> | void): void;
+  /**
+   * Report this plugin's health in /readyz (e.g. running on local fallback state while Redis is
+   * down). A degraded plugin does not make the hub unready: plugins fail open.
+   */
+  reportHealth(fn: () => PluginHealth | Promise<PluginHealth>): void;
+}
+
+/** What a plugin reports to /readyz. */
+export interface PluginHealth {
+  degraded: boolean;
+  [detail: string]: unknown;
 }
 
 /** A plugin: a plain typed object. */

@@ -56,7 +56,7 @@ describe('translation through the hub', function () {
 
   it('Anthropic client → OpenAI provider: a two-turn tool loop keeps tool ids consistent', async () => {
     const h = await hub('openai');
-    const tools = [{ name: 'read_file', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } }];
+    const tools = [{ name: 'read_file', description: 'Read a file', input_schema: { type: 'object' as const, properties: { path: { type: 'string' } }, required: ['path'] } }];
     const client = new Anthropic({ baseURL: h.url, apiKey: KEY, maxRetries: 0 });
     const first = await client.messages.stream({ model: 'gpt-5', max_tokens: 50, tools, messages: [{ role: 'user', content: 'use a tool please' }] }).finalMessage();
     const call = first.content.find((c) => c.type === 'tool_use');

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { Registry } from 'prom-client';
-import { definePlugin, type SetupContext } from '@cch/core';
+import { definePlugin } from '@cch/core';
 import { createCostStep, createPricingService, type PricingService } from './cost.ts';
 import { createInflightTracker } from './inflight.ts';
-import { observeExchange, registerMetrics, type AccountingMetrics } from './metrics.ts';
+import { observeExchange, registerMetrics } from './metrics.ts';
 import { createMonitoring, type MonitoringService } from './monitoring.ts';
 import { createPricing, type PriceOverride } from './pricing.ts';
 import { scheduleRetention } from './retention.ts';
@@ -90,10 +89,7 @@ export default definePlugin({
       createMonitoring({ db: ctx.db, providers: ctx.providers, sessions, inflight, logStats: () => writer.stats(), timezone: ctx.config.settings?.timezone ?? 'UTC' }),
     );
 
-    const registry = metricsRegistryOf(ctx);
-    const metrics: AccountingMetrics | undefined = registry
-      ? registerMetrics(registry, { logStats: () => writer.stats(), breakerSnapshot: () => breakerSnapshot(ctx) })
-      : undefined;
+    const metrics = registerMetrics(ctx.metrics, { logStats: () => writer.stats(), breakerSnapshot: () => ctx.tryInject('breaker')?.snapshot() });
 
     // Count each attempt against its provider while it runs (the route plan is final by now).
     ctx.use(
@@ -114,7 +110,7 @@ export default definePlugin({
       inflight.finish(ex);
       priceExchange(ex);
       writer.add(toRow(ex));
-      if (metrics) observeExchange(metrics, ex);
+      observeExchange(metrics, ex);
       try {
         await sessions.record(ex, (ex.state as CostState).costUsd ?? '0');
       } catch (err) {
@@ -134,20 +130,6 @@ export default definePlugin({
     });
   },
 });
-
-/**
- * The gateway's metrics registry. The core does not hand one to plugins yet (requested as
- * `SetupContext.metrics`); until it does, metrics are defined but not registered.
- */
-function metricsRegistryOf(ctx: SetupContext<unknown>): Registry | undefined {
-  const r = (ctx as { metrics?: unknown }).metrics;
-  return r instanceof Registry ? r : undefined;
-}
-
-/** The breaker plugin's snapshot, looked up at scrape time (it may be set up after us). */
-function breakerSnapshot(ctx: SetupContext<unknown>): unknown {
-  return ctx.tryInject('breaker')?.snapshot();
-}
 
 export type { LogWriter, LogWriterStats } from './writer.ts';
 export type { PricingService } from './cost.ts';

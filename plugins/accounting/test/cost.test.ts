@@ -5,6 +5,7 @@ import { createCostStep } from '../src/cost.ts';
 import { createPricing } from '../src/pricing.ts';
 import { toRow } from '../src/row.ts';
 import { capturingLogger, eventually, settled, usage, waitForRow } from './helpers.ts';
+import { parsePrometheusText, sampleValue } from './prom-text.ts';
 
 describe('accounting: cost of settled exchanges', function () {
   this.timeout(60_000);
@@ -129,6 +130,16 @@ users:
       // house-model (not a Claude name: cache prices fall back to input): (1000 + 3000 + 10000)×2 + 500×4 = 30000 µ$ × 1.1
       const row = await waitForRow(hub, await send('house-model'));
       expect(row.costUsd).to.equal('0.0330000000');
+    });
+
+    it('counts requests, tokens and cost on the gateway /metrics', async () => {
+      const res = await fetch(`${hub.url}/metrics`);
+      expect(res.status).to.equal(200);
+      const f = parsePrometheusText(await res.text());
+      expect(sampleValue(f, 'cch_requests_total', { provider: 'claude-mock', model: 'claude-sonnet-4-5-20250929', status: '200', outcome: 'completed' })).to.equal(2);
+      expect(sampleValue(f, 'cch_tokens_total', { model: 'claude-sonnet-4-5-20250929', type: 'cache_read' })).to.equal(20_000);
+      expect(sampleValue(f, 'cch_cost_usd_total', { model: 'claude-sonnet-4-5-20250929' })).to.be.closeTo(0.0594, 1e-12);
+      expect(sampleValue(f, 'cch_request_log_queue_depth')).to.be.a('number');
     });
 
     it('logs an unknown model at $0 with { unpriced: true } in the decision', async () => {

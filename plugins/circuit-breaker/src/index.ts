@@ -35,6 +35,10 @@ export default definePlugin({
   setup(ctx) {
     const breaker = createBreaker({ store: ctx.store, options: ctx.options, logger: ctx.logger, providers: () => ctx.providers.list() });
     ctx.provide('breaker', breaker);
+    ctx.reportHealth(async () => {
+      const s = await breaker.snapshot();
+      return { degraded: s.storage === 'local', storage: s.storage, ...(s.storageDegradedSince ? { since: new Date(s.storageDegradedSince).toISOString() } : {}) };
+    });
     ctx.onClose(() => breaker.close());
 
     ctx.onSettle(async (ex) => {

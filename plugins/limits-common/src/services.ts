@@ -72,7 +72,7 @@ declare module '@cch/core' {
   }
 }
 
-type Ctx = Pick<SetupContext<unknown>, 'db' | 'providers' | 'logger' | 'provide' | 'tryInject'>;
+type Ctx = Pick<SetupContext<unknown>, 'db' | 'providers' | 'logger' | 'provide' | 'tryInject' | 'reportHealth'>;
 
 const numericId = (id: number | string): number | undefined => (typeof id === 'number' ? id : /^\d+$/.test(id) ? Number(id) : undefined);
 
@@ -157,6 +157,11 @@ export function joinLimitServices(ctx: Ctx, part: LimitsPart, providerCheck: Pro
     ctx.provide('limits', limits);
   }
   limits.register(part);
+  const service = limits;
+  ctx.reportHealth(() => {
+    const mine = service.status().plugins.find((p) => p.plugin === part.plugin);
+    return { degraded: mine?.degraded ?? false, since: mine?.since ?? null, lastError: mine?.lastError ?? null };
+  });
   let providerLimits = ctx.tryInject('providerLimits');
   if (!providerLimits) {
     providerLimits = createProviderLimitsService(ctx);
