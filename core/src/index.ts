@@ -42,3 +42,21 @@ export { ProviderEntity, GroupEntity, UserEntity, ApiKeyEntity, RequestLogEntity
 export type { ProviderRow, GroupRow, UserRow, ApiKeyRow, RequestLogRow } from './db/entities.ts';
 
 export { CORE_VERSION } from './version.ts';
+export {
+  createPricing,
+  addUsd,
+  usdToUnits,
+  unitsToUsd,
+  parseDecimal,
+  formatDecimal,
+  builtinPriceTable,
+  TIER_THRESHOLD_TOKENS,
+  type Pricing,
+  type PricingOptions,
+  type PriceOverride,
+  type ModelPrice,
+  type CostResult,
+  type TokenPrices,
+  type PriceTable,
+  type PriceTableEntry,
+} from './pricing/index.ts';

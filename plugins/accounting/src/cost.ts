@@ -1,6 +1,6 @@
 import type { Logger, SettledExchange, Usage } from '@cch/core';
 import type { CostState } from './row.ts';
-import type { CostResult, ModelPrice, Pricing } from './pricing.ts';
+import type { CostResult, ModelPrice, Pricing } from '@cch/core';
 
 /**
  * Service `pricing`: model prices and exchange costs for other plugins (the limit plugins).

@@ -5,7 +5,7 @@ import { createCostStep, createPricingService, type PricingService } from './cos
 import { createInflightTracker } from './inflight.ts';
 import { observeExchange, registerMetrics } from './metrics.ts';
 import { createMonitoring, type MonitoringService } from './monitoring.ts';
-import { createPricing, type PriceOverride } from './pricing.ts';
+import { createPricing, type PriceOverride } from '@cch/core';
 import { scheduleRetention } from './retention.ts';
 import { toRow, type CostState } from './row.ts';
 import { createSessionTracker } from './sessions.ts';

@@ -1,5 +1,5 @@
 import type { LocalDb, SettledExchange, Store } from '@cch/core';
-import { unitsToUsd, usdToUnits } from './pricing.ts';
+import { unitsToUsd, usdToUnits } from '@cch/core';
 
 /** A session seen within the last SESSION_TTL seconds. */
 export interface ActiveSession {

@@ -1,5 +1,5 @@
 import type { Database } from '@cch/core';
-import { addUsd } from './pricing.ts';
+import { addUsd } from '@cch/core';
 
 export type LeaderboardDimension = 'user' | 'key' | 'provider' | 'model';
 /** Calendar periods in the configured time zone (week starts Monday). */

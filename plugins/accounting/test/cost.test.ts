@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createMockUpstream, createTestGateway, type MockUpstream, type TestGateway } from '@cch/core/testing';
 import { createCostStep } from '../src/cost.ts';
-import { createPricing } from '../src/pricing.ts';
+import { createPricing } from '@cch/core';
 import { toRow } from '../src/row.ts';
 import { capturingLogger, eventually, settled, usage, waitForRow } from './helpers.ts';
 import { parsePrometheusText, sampleValue } from './prom-text.ts';

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createGateway, createLogger, parseConfig, readEnv, type Gateway } from '@cch/core';
 import { createMockUpstream, type MockUpstream } from '@cch/core/testing';
 // Not exported by @cch/core/testing yet (requested); the shared test PostgreSQL must not be stopped.
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../core/src/db/embedded.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@cch/core/testing';
 import { eventually } from './helpers.ts';
 
 const KEY = 'hub_sk_OutageTestKey0000000000000000000000001';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Usage } from '@cch/core';
-import { addUsd, createPricing } from '../src/pricing.ts';
+import { addUsd, createPricing } from '@cch/core';
 import { createPricingService } from '../src/cost.ts';
 
 function usage(u: Partial<Usage>): Usage {
