@@ -29,6 +29,7 @@ export { createSseParser, type SseEvent } from './formats/sse.ts';
 export { CchError, GatewayError, errors, clientErrors, type ClientErrorKind } from './errors.ts';
 export { forwardableRequestHeaders } from './proxy/headers.ts';
 export { canServe } from './proxy/forward.ts';
+export { deriveSession, firstUserMessage, type SessionInfo, type SessionInput, type SessionSource } from './session.ts';
 export { globMatch, matchesAny, redirectModel, providerAllowsModel, groupsIntersect } from './models.ts';
 export { hashKey, generateHubKey, keyHint, credentialHint, safeEqual, createSecretBox, type SecretBox } from './secrets.ts';
 export { readEnv, type Env } from './config/env.ts';

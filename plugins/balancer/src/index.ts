@@ -46,5 +46,5 @@ export default definePlugin({
 export { createBalancer, type BalancerDeps, type BalancerOptions } from './route.ts';
 export { staticCandidates, type Exclusion, type ExclusionReason, type RouteCandidate } from './candidates.ts';
 export { chooseFirst, pick, seededRng, tierOf, type Pick, type Pickable, type Rng } from './picker.ts';
-export { deriveSession, type SessionInfo, type SessionSource } from './session.ts';
+export { deriveSession, type SessionInfo, type SessionSource } from '@cch/core';
 export type { ProviderLimitsService } from './health.ts';

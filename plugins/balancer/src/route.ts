@@ -3,7 +3,7 @@ import { REQUEST_SPECIFIC, staticCandidates, type Exclusion, type RouteCandidate
 import { checkHealth, coolDown, createGuard, type BreakerLike, type ProviderLimitsService } from './health.ts';
 import { chooseFirst, type FirstChoice, type Rng } from './picker.ts';
 import { createPlan } from './plan.ts';
-import { deriveSession, type SessionInfo } from './session.ts';
+import { deriveSession, type SessionInfo } from '@cch/core';
 
 export interface BalancerOptions {
   maxAttempts: number;

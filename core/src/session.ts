@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Identity } from '@cch/core';
+import type { Identity } from './exchange.ts';
 
 /** Where a session id came from, for the decision chain. */
 export type SessionSource = 'claude-code' | 'codex' | 'gemini-cli' | 'hash' | 'exchange';
@@ -59,7 +59,7 @@ function claudeUserIdSession(metadata: unknown): string | undefined {
 }
 
 /** The first user turn in any of the wire formats (Anthropic/OpenAI `messages`, Responses `input`, Gemini `contents`). */
-function firstUserMessage(body: Record<string, unknown>): unknown {
+export function firstUserMessage(body: Record<string, unknown>): unknown {
   if (typeof body.input === 'string') return body.input;
   const lists = [body.messages, body.input, body.contents, record(body.request)?.contents];
   for (const list of lists) {
