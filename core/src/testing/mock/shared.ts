@@ -114,8 +114,10 @@ export function sampleSchema(schema: unknown, text: string, depth = 0): unknown 
     case 'array':
       return [];
     case 'integer':
-    case 'number':
-      return 0;
+    case 'number': {
+      const min = Number(schema.minimum ?? 0);
+      return Number.isFinite(min) ? Math.max(0, min) : 0;
+    }
     case 'boolean':
       return false;
     case 'null':
