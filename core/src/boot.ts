@@ -4,7 +4,7 @@ import type { Logger } from './log.ts';
 import type { Store } from './store/types.ts';
 import { createMemoryStore, createRedisStore } from './store/index.ts';
 import { openDatabase, type Database } from './db/database.ts';
-import { startEmbeddedPostgres } from './db/embedded.ts';
+import { startEmbeddedPostgres } from './db/embedded/index.ts';
 import { errors } from './errors.ts';
 import { loadOrCreateSecret } from './secrets.ts';
 

@@ -5,11 +5,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded/index.ts';
 
 const isRoot = process.getuid?.() === 0;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const embeddedModule = path.join(repoRoot, 'core', 'src', 'db', 'embedded.ts');
+const embeddedModule = path.join(repoRoot, 'core', 'src', 'db', 'embedded', 'index.ts');
 
 interface Client {
   connect(): Promise<void>;

@@ -7,6 +7,6 @@ export { createTestGateway, waitForRequestLog, testHubKey, TEST_ADMIN_TOKEN, typ
 export { createTestDatabase, stopTestPostgres, type TestDatabase } from './database.ts';
 export { createMockUpstream, MOCK_FAULT_HEADER, MOCK_TOOL_ARGS, type MockUpstream, type MockFault, type MockUpstreamOptions, type RecordedRequest } from './mock-upstream.ts';
 export { testStore } from './store-conformance.ts';
-export { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.ts';
+export { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded/index.ts';
 export { createReplayUpstream, everySplit, type Replay, type ReplayRequest, type ReplayUpstream } from './replay.ts';
 export { parseSse, sseEvent } from './sse.ts';

@@ -104,7 +104,7 @@ users:
     await gw?.close().catch(() => {});
     await server?.stop().catch(() => {});
     await mock?.close();
-    // As root the cluster may live outside `dir` (see embedded.ts); remove it too.
+    // As root the cluster may live outside `dir` (see core/src/db/embedded/cluster.ts); remove it too.
     if (server && !server.clusterDir.startsWith(dir)) fs.rmSync(server.clusterDir, { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
   });
