@@ -21,7 +21,7 @@ providers:
     type: claude
     url: ${upstream}
     key: sk-ant-upstream
-    timeouts: { idleMs: 400, firstByteMs: 1500 }
+    timeouts: { idleMs: 400, firstByteMs: 1500, totalMs: 700 }
 users:
   - name: bob
     keys: [{ name: k, key: ${KEY} }]
@@ -157,6 +157,15 @@ describe('gateway', function () {
       mock.fail({ hang: 'before-headers' });
       const res = await streamRequest(hub.url);
       expect(res.status).to.equal(504);
+      expect(((await res.json()) as { error: { type: string } }).error.type).to.equal('timeout_error');
+    });
+
+    it('cuts a non-streaming request at the total timeout with a 504 in the client format', async () => {
+      mock.fail({ delayMs: 1200 });
+      const t0 = Date.now();
+      const res = await fetch(`${hub.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body: MSG.replace('"stream":true', '"stream":false') });
+      expect(res.status).to.equal(504);
+      expect(Date.now() - t0).to.be.lessThan(1150);
       expect(((await res.json()) as { error: { type: string } }).error.type).to.equal('timeout_error');
     });
 

@@ -101,82 +101,110 @@ async function attempt(
     stream: up.stream,
   });
   req.headers['accept-encoding'] = 'identity';
-  const signal = up.stream ? clientGone : AbortSignal.any([clientGone, AbortSignal.timeout(provider.timeouts.totalMs)]);
-  let res: UpstreamResponse;
+  const guard = attemptSignal(clientGone, up.stream ? undefined : provider.timeouts.totalMs);
   try {
-    res = await deps.transport.send(req, provider.timeouts, signal);
-  } catch (err) {
-    const e = err as TransportError;
-    if (e.kind === 'aborted' || clientGone.aborted) {
-      finish(undefined, undefined, 'client aborted');
-      ex.outcome = 'aborted';
-      return 'aborted';
-    }
-    finish(undefined, e.kind, e.message);
-    deps.logger.warn({ requestId: ex.id, provider: provider.name, errorClass: e.kind }, e.message);
-    return { attempt: record };
+    return await exchangeWith(guard.signal);
+  } finally {
+    guard.done();
   }
-  if (res.status >= 400) {
-    const body = await readBody(res.body, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
-    const cls = adapter.classifyError(res.status, body, res.headers);
-    finish(res.status, cls, errorSummary(body));
-    const ra = Number(res.headers['retry-after']);
-    if (Number.isFinite(ra)) record.retryAfterSeconds = ra;
-    const failure = { attempt: record, response: { status: res.status, headers: res.headers, body } };
-    if (mayFailOver(cls) && mayRetry) return failure;
-    ex.errorClass = cls;
-    ex.errorMessage = record.error;
-    if (cls === 'auth') throw credentialRejected(record);
-    sendUpstreamError(ctx, failure.response, up.translated ? { from: adapter.format, to: ex.clientFormat } : undefined);
-    return 'done';
-  }
-  const streaming = isStreamResponse(res, up);
-  if (streaming) {
-    finish(res.status);
-    ex.ttfbMs = Math.round(performance.now() - ex.t0);
-    ex.servedModel = cand.model;
-    pipeStream(ctx, ex, cand, res, deps, record);
-    return 'done';
-  }
-  let body: Buffer;
-  try {
-    body = await readBody(res.body);
-  } catch (err) {
-    const e = err instanceof TransportError ? err : new TransportError(signal.aborted && !clientGone.aborted ? 'timeout' : 'network', String((err as Error).message));
-    if (clientGone.aborted) {
-      finish(res.status, undefined, 'client aborted');
-      ex.outcome = 'aborted';
-      return 'aborted';
-    }
-    finish(res.status, e.kind === 'aborted' ? 'network' : e.kind, `reading upstream body failed: ${e.message}`);
-    return { attempt: record };
-  }
-  ex.ttfbMs = Math.round(performance.now() - ex.t0);
-  const encoding = res.headers['content-encoding'];
-  if (encoding && encoding !== 'identity') body = decompress(body, String(encoding));
-  if (body.length === 0) {
-    finish(res.status, 'server', 'upstream sent an empty body');
-    return { attempt: record };
-  }
-  finish(res.status);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  ex.usage = adapter.extractUsage(parsed);
-  ex.servedModel = adapter.extractModel?.(parsed) ?? cand.model;
-  ctx.status = res.status;
-  ctx.set(forwardableResponseHeaders(res.headers, true));
-  if (up.translated) {
-    if (parsed === undefined) {
-      finish(res.status, 'server', 'upstream sent a body that is not JSON');
+
+  async function exchangeWith(signal: AbortSignal): Promise<'done' | 'aborted' | UpstreamFailure> {
+    let res: UpstreamResponse;
+    try {
+      res = await deps.transport.send(req, provider.timeouts, signal);
+    } catch (err) {
+      const e = err as TransportError;
+      if (e.kind === 'aborted' || clientGone.aborted) {
+        finish(undefined, undefined, 'client aborted');
+        ex.outcome = 'aborted';
+        return 'aborted';
+      }
+      finish(undefined, e.kind, e.message);
+      deps.logger.warn({ requestId: ex.id, provider: provider.name, errorClass: e.kind }, e.message);
       return { attempt: record };
     }
-    ctx.body = translateResponse(adapter.format, ex.clientFormat, parsed, { model: ex.model, requestId: ex.id, codeAssist: ex.endpoint.method !== undefined });
-  } else ctx.body = body;
-  return 'done';
+    if (res.status >= 400) {
+      const body = await readBody(res.body, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
+      const cls = adapter.classifyError(res.status, body, res.headers);
+      finish(res.status, cls, errorSummary(body));
+      const ra = Number(res.headers['retry-after']);
+      if (Number.isFinite(ra)) record.retryAfterSeconds = ra;
+      const failure = { attempt: record, response: { status: res.status, headers: res.headers, body } };
+      if (mayFailOver(cls) && mayRetry) return failure;
+      ex.errorClass = cls;
+      ex.errorMessage = record.error;
+      if (cls === 'auth') throw credentialRejected(record);
+      sendUpstreamError(ctx, failure.response, up.translated ? { from: adapter.format, to: ex.clientFormat } : undefined);
+      return 'done';
+    }
+    const streaming = isStreamResponse(res, up);
+    if (streaming) {
+      finish(res.status);
+      ex.ttfbMs = Math.round(performance.now() - ex.t0);
+      ex.servedModel = cand.model;
+      pipeStream(ctx, ex, cand, res, deps, record);
+      return 'done';
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(res.body);
+    } catch (err) {
+      const e = err instanceof TransportError ? err : new TransportError(signal.aborted && !clientGone.aborted ? 'timeout' : 'network', String((err as Error).message));
+      if (clientGone.aborted) {
+        finish(res.status, undefined, 'client aborted');
+        ex.outcome = 'aborted';
+        return 'aborted';
+      }
+      finish(res.status, e.kind === 'aborted' ? 'network' : e.kind, `reading upstream body failed: ${e.message}`);
+      return { attempt: record };
+    }
+    ex.ttfbMs = Math.round(performance.now() - ex.t0);
+    const encoding = res.headers['content-encoding'];
+    if (encoding && encoding !== 'identity') body = decompress(body, String(encoding));
+    if (body.length === 0) {
+      finish(res.status, 'server', 'upstream sent an empty body');
+      return { attempt: record };
+    }
+    finish(res.status);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    ex.usage = adapter.extractUsage(parsed);
+    ex.servedModel = adapter.extractModel?.(parsed) ?? cand.model;
+    ctx.status = res.status;
+    ctx.set(forwardableResponseHeaders(res.headers, true));
+    if (up.translated) {
+      if (parsed === undefined) {
+        finish(res.status, 'server', 'upstream sent a body that is not JSON');
+        return { attempt: record };
+      }
+      ctx.body = translateResponse(adapter.format, ex.clientFormat, parsed, { model: ex.model, requestId: ex.id, codeAssist: ex.endpoint.method !== undefined });
+    } else ctx.body = body;
+    return 'done';
+  }
+}
+
+/**
+ * The signal of one attempt: aborted when the client leaves, or (non-streaming) when the total
+ * timeout passes. Plain timers and listeners, released by `done()`: Node 20's AbortSignal.any
+ * keeps every combined signal alive, which grows memory under load.
+ */
+function attemptSignal(clientGone: AbortSignal, totalMs: number | undefined): { signal: AbortSignal; done(): void } {
+  if (totalMs === undefined) return { signal: clientGone, done: () => {} };
+  const ctl = new AbortController();
+  const onGone = () => ctl.abort(clientGone.reason);
+  clientGone.addEventListener('abort', onGone, { once: true });
+  const timer = setTimeout(() => ctl.abort(new DOMException('upstream did not answer in time', 'TimeoutError')), totalMs);
+  return {
+    signal: ctl.signal,
+    done() {
+      clearTimeout(timer);
+      clientGone.removeEventListener('abort', onGone);
+    },
+  };
 }
 
 /**
