@@ -110,10 +110,25 @@ const PROMPT = {
   messages: [{ role: 'user', content: 'Say hello in one short paragraph.' }],
 };
 
-/** The Anthropic Messages request bodies: one JSON, one streaming. */
+/**
+ * Request bodies for `sessions` distinct Claude Code sessions (the session id rides in
+ * `metadata.user_id`, as Claude Code sends it), so session stickiness and session limits see
+ * many sessions rather than one. Every target gets the same bytes.
+ */
+export function bodiesFor(stream: boolean, sessions: number): string[] {
+  return Array.from({ length: Math.max(1, sessions) }, (_, i) =>
+    JSON.stringify({
+      ...PROMPT,
+      metadata: { user_id: `user_${'0'.repeat(64)}_account__session_00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}` },
+      ...(stream ? { stream: true } : {}),
+    }),
+  );
+}
+
+/** One JSON and one streaming request body (session 0). */
 export const BODIES = {
-  json: JSON.stringify(PROMPT),
-  stream: JSON.stringify({ ...PROMPT, stream: true }),
+  json: bodiesFor(false, 1)[0]!,
+  stream: bodiesFor(true, 1)[0]!,
 };
 
 /** Headers an Anthropic client sends, plus whatever the target needs to route it. */
@@ -121,13 +136,15 @@ export function anthropicHeaders(extra: Record<string, string> = {}): Record<str
   return { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...extra };
 }
 
-/** The Anthropic Messages request for a target, JSON or streaming. */
-export function requestFor(t: Target, stream: boolean): RequestSpec {
+/** The Anthropic Messages request for a target, JSON or streaming, spread over `sessions` sessions. */
+export function requestFor(t: Target, stream: boolean, sessions = 1): RequestSpec {
+  const bodies = bodiesFor(stream, sessions);
   return {
     url: t.url,
     path: '/v1/messages',
     headers: anthropicHeaders(t.headers),
-    body: stream ? BODIES.stream : BODIES.json,
+    body: bodies[0]!,
+    bodies,
     stream,
     expectTail: stream ? 'message_stop' : undefined,
   };

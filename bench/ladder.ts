@@ -38,7 +38,7 @@ export async function runLadder(
     try {
       for (const c of opts.concurrency) {
         const load1 = os.loadavg()[0]!;
-        const r = await runLoad({ ...requestFor({ variant: 'hub-ladder', url: hub.url, headers: { 'x-api-key': HUB_KEY } }, false), concurrency: c, warmupMs: opts.warmupMs, durationMs: opts.durationMs });
+        const r = await runLoad({ ...requestFor({ variant: 'hub-ladder', url: hub.url, headers: { 'x-api-key': HUB_KEY } }, false, c), concurrency: c, warmupMs: opts.warmupMs, durationMs: opts.durationMs });
         rows.push({ section: 'ladder', variant: 'hub-ladder', label, load1, ...r });
         log(`ladder    c=${String(c).padEnd(4)} +${label.padEnd(18)} ${String(r.rps).padStart(8)}/s  p50 ${r.latency.p50Us}µs p99 ${r.latency.p99Us}µs${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}`);
       }

@@ -15,6 +15,8 @@ export interface RequestSpec {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** When set, worker (or stream) i sends `bodies[i % length]` instead of `body` (one session each). */
+  bodies?: string[];
   /** The reply is a stream: record TTFB and chunk gaps, and require `expectTail` at its end. */
   stream?: boolean;
   /** Text the last bytes of a good reply contain (a stream's final event). */
@@ -73,12 +75,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     firstError ??= what;
   };
 
-  async function worker(): Promise<void> {
+  async function worker(index: number): Promise<void> {
+    const body = opts.bodies?.length ? opts.bodies[index % opts.bodies.length]! : opts.body;
     while (performance.now() < end) {
       const t0 = performance.now();
       const measured = t0 >= measureFrom;
       try {
-        const res = await pool.request({ method: 'POST', path: opts.path, headers: opts.headers, body: opts.body });
+        const res = await pool.request({ method: 'POST', path: opts.path, headers: opts.headers, body });
         if (measured) statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
         if (res.statusCode !== 200) {
           fail(measured, `HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 300)}`);
@@ -117,7 +120,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   }
 
   try {
-    await Promise.all(Array.from({ length: opts.concurrency }, worker));
+    await Promise.all(Array.from({ length: opts.concurrency }, (_, i) => worker(i)));
   } finally {
     await pool.close().catch(() => pool.destroy());
   }
@@ -169,9 +172,10 @@ export async function holdStreams(spec: RequestSpec, count: number, sampleEveryM
   let firstError: string | undefined;
   const t0 = performance.now();
   const timer = setInterval(() => sample(open), sampleEveryMs);
-  const one = async () => {
+  const one = async (i: number) => {
     try {
-      const res = await pool.request({ method: 'POST', path: spec.path, headers: spec.headers, body: spec.body });
+      const body = spec.bodies?.length ? spec.bodies[i % spec.bodies.length]! : spec.body;
+      const res = await pool.request({ method: 'POST', path: spec.path, headers: spec.headers, body });
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 200)}`);
       open++;
       peakOpen = Math.max(peakOpen, open);
@@ -187,7 +191,7 @@ export async function holdStreams(spec: RequestSpec, count: number, sampleEveryM
     }
   };
   try {
-    await Promise.all(Array.from({ length: count }, one));
+    await Promise.all(Array.from({ length: count }, (_, i) => one(i)));
   } finally {
     clearInterval(timer);
     await pool.close().catch(() => pool.destroy());

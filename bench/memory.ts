@@ -27,6 +27,12 @@ export function slopePerMin(points: [number, number][]): number {
   return den === 0 ? 0 : Math.round((num / den) * 60 * 100) / 100;
 }
 
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+}
+
 /** Hold `opts.streams` slow streams open against `hub` and record its peak RSS. */
 export async function runMemory(opts: NonNullable<SuitePlan['memory']>, mock: MockServer, hub: Hub, log: (l: string) => void): Promise<MemoryResult> {
   const base = await hub.memory(true);
@@ -34,11 +40,12 @@ export async function runMemory(opts: NonNullable<SuitePlan['memory']>, mock: Mo
   let peakRss = baselineRss;
   let peakOpenSeen = 0;
   let peakHeap = base.heapUsed;
+  const before = await mock.requestCounts();
   await mock.setChunkDelay(opts.chunkDelayMs);
   let held;
   try {
     const t: Target = { variant: 'hub-full', url: hub.url, headers: { 'x-api-key': HUB_KEY } };
-    held = await holdStreams(requestFor(t, true), opts.streams, 100, (open) => {
+    held = await holdStreams(requestFor(t, true, opts.streams), opts.streams, 100, (open) => {
       peakRss = Math.max(peakRss, hub.child.rss());
       if (open > peakOpenSeen) {
         peakOpenSeen = open;
@@ -51,7 +58,9 @@ export async function runMemory(opts: NonNullable<SuitePlan['memory']>, mock: Mo
   } finally {
     await mock.setChunkDelay(0);
   }
+  const after = await mock.requestCounts();
   const r: MemoryResult = {
+    perUpstream: after.map((n, i) => n - (before[i] ?? 0)),
     streams: opts.streams,
     chunkDelayMs: opts.chunkDelayMs,
     peakOpen: held.peakOpen,
@@ -63,7 +72,7 @@ export async function runMemory(opts: NonNullable<SuitePlan['memory']>, mock: Mo
     peakHeapMB: round1(peakHeap / MB),
     perStreamKB: held.peakOpen ? round1((peakRss - baselineRss) / 1024 / held.peakOpen) : 0,
   };
-  log(`memory: ${r.streams} streams (${r.peakOpen} open at peak, ${r.completed} completed, ${r.errors} errors) RSS ${r.baselineRssMB} → ${r.peakRssMB} MB, heap ${r.peakHeapMB} MB${r.firstError ? ` — ${r.firstError}` : ''}`);
+  log(`memory: ${r.streams} streams (${r.peakOpen} open at peak, ${r.completed} completed, ${r.errors} errors, per upstream ${r.perUpstream.join('/')}) RSS ${r.baselineRssMB} → ${r.peakRssMB} MB, heap ${r.peakHeapMB} MB${r.firstError ? ` — ${r.firstError}` : ''}`);
   return r;
 }
 
@@ -79,29 +88,33 @@ export async function runSoak(opts: NonNullable<SuitePlan['soak']>, hub: Hub, t:
   let results: LoadResult[];
   try {
     results = await Promise.all([
-      runLoad({ ...requestFor(t, false), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
-      runLoad({ ...requestFor(t, true), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
+      runLoad({ ...requestFor(t, false, half), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
+      runLoad({ ...requestFor(t, true, half), concurrency: half, warmupMs: 0, durationMs: opts.durationMs }),
     ]);
   } finally {
     clearInterval(timer);
   }
-  rss.push(sample());
+  const loaded = rss.slice(1).map((p) => p[1]);
   const heapEnd = (await hub.memory(true)).heapUsed;
+  rss.push(sample());
+  const third = Math.max(1, Math.floor(loaded.length / 3));
   const r: SoakResult = {
     durationMs: opts.durationMs,
     concurrency: opts.concurrency,
     rss,
     heapAfterGcStartMB: round1(heapStart / MB),
     heapAfterGcEndMB: round1(heapEnd / MB),
-    rssStartMB: rss[0]![1],
-    rssEndMB: rss.at(-1)![1],
-    rssMaxMB: Math.max(...rss.map((p) => p[1])),
-    rssSlopeMBPerMin: slopePerMin(rss.filter(([s]) => s >= opts.durationMs / 2000)),
+    rssAfterGcStartMB: rss[0]![1],
+    rssAfterGcEndMB: rss.at(-1)![1],
+    rssLoadedFirstThirdMB: median(loaded.slice(0, third)),
+    rssLoadedLastThirdMB: median(loaded.slice(-third)),
+    rssMaxMB: Math.max(...loaded, rss[0]![1]),
+    rssSlopeMBPerMin: slopePerMin(rss.slice(1, -1).filter(([s]) => s >= opts.durationMs / 2000)),
     rows: results.map((lr) => ({ section: 'soak' as const, variant: t.variant, load1, ...lr })),
   };
   log(
-    `soak: ${opts.durationMs / 1000}s JSON ${results[0]!.rps}/s + streams ${results[1]!.rps}/s; RSS ${r.rssStartMB} → ${r.rssEndMB} MB (max ${r.rssMaxMB}), ` +
-      `slope ${r.rssSlopeMBPerMin} MB/min over the second half; heap after GC ${r.heapAfterGcStartMB} → ${r.heapAfterGcEndMB} MB`,
+    `soak: ${opts.durationMs / 1000}s JSON ${results[0]!.rps}/s + streams ${results[1]!.rps}/s; after GC: RSS ${r.rssAfterGcStartMB} → ${r.rssAfterGcEndMB} MB, ` +
+      `heap ${r.heapAfterGcStartMB} → ${r.heapAfterGcEndMB} MB; under load: RSS median ${r.rssLoadedFirstThirdMB} (first third) → ${r.rssLoadedLastThirdMB} MB (last third), max ${r.rssMaxMB}`,
   );
   return r;
 }

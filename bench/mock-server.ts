@@ -21,6 +21,8 @@ export interface MockServer {
   child: Child;
   /** Delay between stream events on every instance (0 = the whole stream in one write). */
   setChunkDelay(ms: number): Promise<void>;
+  /** Requests each instance has received so far. */
+  requestCounts(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startMockServer(instances = 3): Promise<MockServer> {
     urls: child.info.urls as string[],
     child,
     setChunkDelay: (ms) => child.call('settings', { chunkDelayMs: ms }).then(() => {}),
+    requestCounts: () => child.call<{ requests: number[] }>('stats').then((s) => s.requests),
     stop: () => child.stop(),
   };
 }

@@ -2,14 +2,15 @@
  * Where the hub spends its CPU: run one hub under `node --cpu-prof` with steady load, then
  * list the hottest functions (self time) and the files and packages they live in.
  *
- *   node --import tsx bench/profile.ts [--hub full|min] [--seconds 15] [--concurrency 32] [--top 30]
+ *   node --import tsx bench/profile.ts [--hub full|min] [--plugins auth,accounting,provider-claude]
+ *                                      [--seconds 15] [--concurrency 32] [--top 30]
  *   node --import tsx bench/profile.ts --summarize path/to/file.cpuprofile
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMain, REPO_ROOT } from './child.ts';
-import { FULL_PLUGINS, HUB_KEY, anthropicHeaders, BODIES, fullYaml, minimalYaml, presentPlugins } from './configs.ts';
+import { FULL_PLUGINS, HUB_KEY, fullYaml, minimalYaml, presentPlugins, requestFor } from './configs.ts';
 import { startHub } from './hub.ts';
 import { runLoad } from './load.ts';
 import { startMockServer } from './mock-server.ts';
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       hub: { type: 'string', default: 'full' },
+      plugins: { type: 'string' },
       seconds: { type: 'string', default: '15' },
       concurrency: { type: 'string', default: '32' },
       top: { type: 'string', default: '30' },
@@ -136,23 +138,29 @@ async function main(): Promise<void> {
   process.env.DSN ||= 'postgres://postgres@127.0.0.1:5432/test';
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const mock = await startMockServer(3);
-  const full = values.hub === 'full';
-  const yaml = full ? fullYaml(mock.urls, presentPlugins(FULL_PLUGINS).included) : minimalYaml(mock.urls[0]!);
-  const hub = await startHub({ name: `hub-${values.hub}`, yaml, redisUrl });
+  // --plugins: the everything-on configuration (three providers, limits) with just these plugins.
+  const yaml = values.plugins
+    ? fullYaml(mock.urls, values.plugins.split(','))
+    : values.hub === 'full'
+      ? fullYaml(mock.urls, presentPlugins(FULL_PLUGINS).included)
+      : minimalYaml(mock.urls[0]!);
+  const label = values.plugins ? 'custom' : values.hub!;
+  const hub = await startHub({ name: `hub-${label}`, yaml, redisUrl });
   const out = path.join(REPO_ROOT, 'bench', 'results', 'profiles');
   fs.mkdirSync(out, { recursive: true });
-  const dest = path.join(out, `hub-${values.hub}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+  const dest = path.join(out, `hub-${label}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
   try {
     const c = Number(values.concurrency);
     const ms = Number(values.seconds) * 1000;
-    const base = { url: hub.url, path: '/v1/messages', headers: anthropicHeaders({ 'x-api-key': HUB_KEY }), concurrency: c, warmupMs: 0, durationMs: ms };
+    const t = { variant: 'hub-full' as const, url: hub.url, headers: { 'x-api-key': HUB_KEY } };
+    const run = { concurrency: c, warmupMs: 0, durationMs: ms };
     // A short unrecorded warm-up so the profile shows the steady state, not JIT and first connections.
-    await runLoad({ ...base, durationMs: 2000, body: BODIES.json });
+    await runLoad({ ...requestFor(t, false, c), ...run, durationMs: 2000 });
     await hub.startProfile();
-    const j = await runLoad({ ...base, body: BODIES.json });
-    const s = await runLoad({ ...base, body: BODIES.stream, stream: true, expectTail: 'message_stop' });
+    const j = await runLoad({ ...requestFor(t, false, c), ...run });
+    const s = await runLoad({ ...requestFor(t, true, c), ...run });
     await hub.stopProfile(dest);
-    process.stderr.write(`hub-${values.hub} [${hub.plugins.join(', ')}]: JSON ${j.rps}/s (errors ${j.errors}), streams ${s.rps}/s (errors ${s.errors}) at c=${c}\n`);
+    process.stderr.write(`hub-${label} [${hub.plugins.join(', ')}]: JSON ${j.rps}/s (errors ${j.errors}), streams ${s.rps}/s (errors ${s.errors}) at c=${c}\n`);
   } finally {
     await hub.stop();
     await mock.stop();

@@ -129,7 +129,7 @@ export async function runSuite(plan: SuitePlan): Promise<SuiteResult> {
 
     const measure = async (section: Section, t: Target, stream: boolean, concurrency: number) => {
       const load1 = os.loadavg()[0]!;
-      const r = await runLoad({ ...requestFor(t, stream), concurrency, warmupMs: plan.warmupMs, durationMs: plan.durationMs });
+      const r = await runLoad({ ...requestFor(t, stream, concurrency), concurrency, warmupMs: plan.warmupMs, durationMs: plan.durationMs });
       const row: Row = { section, variant: t.variant, load1, ...r };
       result.rows.push(row);
       const extra = r.ttfb ? ` ttfb p50 ${r.ttfb.p50Us}µs` : '';

@@ -53,6 +53,8 @@ export interface MemoryResult {
   streams: number;
   chunkDelayMs: number;
   peakOpen: number;
+  /** Requests each mock instance (provider) received during the test. */
+  perUpstream: number[];
   completed: number;
   errors: number;
   firstError?: string;
@@ -66,14 +68,18 @@ export interface MemoryResult {
 export interface SoakResult {
   durationMs: number;
   concurrency: number;
-  /** [seconds since start, RSS MB]. */
+  /** [seconds since start, RSS MB]: first and last taken right after a forced GC, the rest under load. */
   rss: [number, number][];
   heapAfterGcStartMB: number;
   heapAfterGcEndMB: number;
-  rssStartMB: number;
-  rssEndMB: number;
+  /** RSS right after a forced GC before and after the load: growth here is retained memory. */
+  rssAfterGcStartMB: number;
+  rssAfterGcEndMB: number;
+  /** Median RSS under load over the first and the last third of the run. */
+  rssLoadedFirstThirdMB: number;
+  rssLoadedLastThirdMB: number;
   rssMaxMB: number;
-  /** Least-squares slope of RSS over the second half of the run. */
+  /** Least-squares slope of loaded RSS over the second half (noisy: V8 grows and shrinks its heap). */
   rssSlopeMBPerMin: number;
   rows: Row[];
 }

@@ -36,6 +36,8 @@ const BASE_OPTIONS = {
   lazyConnect: true,
   connectTimeout: CONNECT_TIMEOUT_MS,
   maxRetriesPerRequest: 1,
+  // Commands issued in the same tick (e.g. a balancer's parallel health lookups) share one round trip.
+  enableAutoPipelining: true,
 } satisfies RedisOptions;
 
 /** Same rounding as the memory store: Redis rejects `PX 0` and fractional milliseconds. */
@@ -100,6 +102,7 @@ function createClient(url: string, prefix: string): Client {
     const options: ClusterOptions = {
       keyPrefix: prefix,
       lazyConnect: true,
+      enableAutoPipelining: true,
       redisOptions: {
         connectTimeout: CONNECT_TIMEOUT_MS,
         maxRetriesPerRequest: 1,
