@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the full run (about 13 minutes on 2 cores). Prints the report and writes
+ * `npm run bench`: the full run (about 12 minutes on 2 cores). Prints the report and writes
  * bench/results/<timestamp>.json, latest.json and latest.md.
  *
  *   npm run bench -- --soak 60 --duration 5 --no-portkey --profile

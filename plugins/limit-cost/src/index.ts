@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { definePlugin, type SettledExchange } from '@cch/core';
+import { assertTimeZone, calendarWindows, definePlugin, parseResetTime, type SettledExchange } from '@cch/core';
 import {
   createFailoverStore,
   identitySubjects,
@@ -13,7 +13,6 @@ import {
 import { estimateMicros, pricingLookup, settledMicros } from './estimate.ts';
 import { createLedger, USD_DIMENSIONS, type SettleTarget } from './ledger.ts';
 import { budgetRejection } from './messages.ts';
-import { assertTimeZone, calendarWindows, parseResetTime } from './windows.ts';
 
 const options = Type.Object(
   {
@@ -156,5 +155,4 @@ export default definePlugin({
 });
 
 export { createLedger, FIVE_HOURS_MS, USD_DIMENSIONS, type Ledger, type LedgerOptions, type Violation, type UsdDimension } from './ledger.ts';
-export { calendarWindow, calendarWindows, zonedTime, type CalendarKind, type Span } from './windows.ts';
 export { estimateMicros, settledMicros, outputCap, type PricingLike } from './estimate.ts';

@@ -1,6 +1,6 @@
 import { counterKey, toMicros, type Backend, type FailoverStore, type Subject } from '../../limits-common/src/index.ts';
 import { DIMENSIONS, KEYS_PER_SUBJECT, READ, RESERVE, SETTLE } from './scripts.ts';
-import { calendarWindows, DAY_MS, type CalendarKind, type Span } from './windows.ts';
+import { calendarWindows, DAY_MS, type CalendarKind, type Span } from '@cch/core';
 
 export const FIVE_HOURS_MS = 5 * 3_600_000;
 

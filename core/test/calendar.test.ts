@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { calendarWindow, parseResetTime, zonedTime, assertTimeZone } from '../src/windows.ts';
+import { calendarWindow, parseResetTime, zonedTime, assertTimeZone } from '../src/calendar.ts';
 
 const iso = (t: number) => new Date(t).toISOString();
 const at = (s: string) => Date.parse(s);

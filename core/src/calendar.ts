@@ -12,6 +12,11 @@ export interface Span {
   end: number;
 }
 
+/** A calendar window with a stable label of its local start: `2026-11-26`, `W2026-11-23`, `2026-11`. */
+export interface LabelledSpan extends Span {
+  label: string;
+}
+
 const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -96,30 +101,52 @@ function addDays(y: number, m: number, d: number, days: number): { y: number; m:
  * The window of kind `kind` containing `now`, in `tz`, with days starting at `resetMinutes`
  * local time. Before the reset time a local day still belongs to the previous window.
  */
-export function calendarWindow(kind: CalendarKind, now: number, tz: string, resetMinutes = 0): Span {
+export function calendarWindow(kind: CalendarKind, now: number, tz: string, resetMinutes = 0): LabelledSpan {
   const w = wallClock(now, tz);
   const beforeReset = w.h * 60 + w.mi < resetMinutes;
   const day = addDays(w.y, w.m, w.d, beforeReset ? -1 : 0);
   if (kind === 'daily') {
     const next = addDays(day.y, day.m, day.d, 1);
-    return { start: zonedTime(day.y, day.m, day.d, resetMinutes, tz), end: zonedTime(next.y, next.m, next.d, resetMinutes, tz) };
+    return { start: zonedTime(day.y, day.m, day.d, resetMinutes, tz), end: zonedTime(next.y, next.m, next.d, resetMinutes, tz), label: ymd(day) };
   }
   if (kind === 'weekly') {
     const monday = addDays(day.y, day.m, day.d, -((day.weekday + 6) % 7));
     const next = addDays(monday.y, monday.m, monday.d, 7);
-    return { start: zonedTime(monday.y, monday.m, monday.d, resetMinutes, tz), end: zonedTime(next.y, next.m, next.d, resetMinutes, tz) };
+    return { start: zonedTime(monday.y, monday.m, monday.d, resetMinutes, tz), end: zonedTime(next.y, next.m, next.d, resetMinutes, tz), label: `W${ymd(monday)}` };
   }
   const nextMonth = day.m === 12 ? { y: day.y + 1, m: 1 } : { y: day.y, m: day.m + 1 };
-  return { start: zonedTime(day.y, day.m, 1, resetMinutes, tz), end: zonedTime(nextMonth.y, nextMonth.m, 1, resetMinutes, tz) };
+  return { start: zonedTime(day.y, day.m, 1, resetMinutes, tz), end: zonedTime(nextMonth.y, nextMonth.m, 1, resetMinutes, tz), label: ymd(day).slice(0, 7) };
 }
 
-/** All three calendar windows at once. */
-export function calendarWindows(now: number, tz: string, resetMinutes = 0): Record<CalendarKind, Span> {
-  return {
+function ymd(d: { y: number; m: number; d: number }): string {
+  return `${d.y}-${String(d.m).padStart(2, '0')}-${String(d.d).padStart(2, '0')}`;
+}
+
+/** Local midnight of a calendar date in `tz` (day overflow normalised: the 32nd is the next month's 1st). */
+export function localMidnight(y: number, m: number, d: number, tz: string): number {
+  const t = addDays(y, m, d, 0);
+  return zonedTime(t.y, t.m, t.d, 0, tz);
+}
+
+const windowCache = new Map<string, Record<CalendarKind, LabelledSpan>>();
+
+/**
+ * All three calendar windows at once. Cached per zone and reset time until the day rolls over
+ * (weeks and months only change at day boundaries): time-zone arithmetic through Intl is far too
+ * slow to repeat on every request.
+ */
+export function calendarWindows(now: number, tz: string, resetMinutes = 0): Record<CalendarKind, LabelledSpan> {
+  const key = `${tz}|${resetMinutes}`;
+  const hit = windowCache.get(key);
+  if (hit && now >= hit.daily.start && now < hit.daily.end) return hit;
+  const w = {
     daily: calendarWindow('daily', now, tz, resetMinutes),
     weekly: calendarWindow('weekly', now, tz, resetMinutes),
     monthly: calendarWindow('monthly', now, tz, resetMinutes),
   };
+  if (windowCache.size > 64) windowCache.clear();
+  windowCache.set(key, w);
+  return w;
 }
 
 export { DAY_MS };
