@@ -58,6 +58,133 @@ export interface RequestRecord {
   costUsd: string | number | null;
   durationMs: number | null;
   ttfbMs: number | null;
+  outcome?: string | null;
+  errorClass?: string | null;
+  sessionId?: string | null;
+  attemptCount?: number | null;
+  providerFormat?: string | null;
+  decision?: RequestDecision | null;
+}
+
+/** One upstream attempt of a request's decision chain. */
+export interface RequestAttempt {
+  provider: string;
+  providerId: number;
+  model?: string | null;
+  status?: number | null;
+  errorClass?: string | null;
+  error?: string | null;
+  latencyMs: number;
+  retryAfterSeconds?: number;
+}
+
+export interface RequestDecision {
+  attempts: RequestAttempt[];
+  steps: Record<string, unknown>[];
+  unpriced?: boolean;
+}
+
+export interface ActiveSession {
+  sessionId: string;
+  userName: string | null;
+  keyName: string | null;
+  providerName: string | null;
+  model: string | null;
+  startedAt: string;
+  lastAt: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  costUsd: string;
+}
+
+export type LeaderboardDimension = 'user' | 'key' | 'provider' | 'model';
+export type LeaderboardPeriod = 'day' | 'week' | 'month';
+
+export interface LeaderboardEntry {
+  id: number | null;
+  name: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  costUsd: string;
+  cacheHitRate: number | null;
+}
+
+export interface Leaderboard {
+  by: LeaderboardDimension;
+  from: string;
+  to: string;
+  entries: LeaderboardEntry[];
+}
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface ProviderWindowStats {
+  minutes: number;
+  attempts: number;
+  successes: number;
+  failures: number;
+  successRate: number | null;
+  requests: number;
+  latencyMs: Percentiles | null;
+  ttfbMs: Percentiles | null;
+}
+
+export interface ProviderStatus {
+  providerId: number | null;
+  providerName: string;
+  enabled: boolean | null;
+  inFlight: number;
+  windows: ProviderWindowStats[];
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface BreakerState {
+  state: CircuitState;
+  failures: number;
+  openedAt?: number;
+  retryAt?: number;
+  probes?: number;
+}
+
+export interface BreakerSnapshot {
+  storage: 'shared' | 'local';
+  providers: (BreakerState & { providerId: number; provider: string })[];
+}
+
+export interface AlertItem {
+  id: string;
+  type: string;
+  severity: 'info' | 'warning' | 'critical' | string;
+  at: string;
+  message: string;
+  data: Record<string, unknown>;
+  delivery: { status: string; attempts: number; error?: string };
+}
+
+/** What a plugin route gives when the plugin is not loaded (the endpoint does not exist). */
+export const NOT_LOADED = 'not-loaded' as const;
+export type Optional<T> = T | typeof NOT_LOADED;
+
+/** A GET on a plugin's route; a 404 means the plugin is not loaded, not an error. */
+async function pluginGet<T>(plugin: string, path: string): Promise<Optional<T>> {
+  try {
+    return await call<T>('GET', `/plugins/${plugin}${path}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return NOT_LOADED;
+    throw e;
+  }
 }
 
 export interface Page<T> {
@@ -159,4 +286,13 @@ export const api = {
   plugins: () => call<PluginInfo[]>('GET', '/plugins'),
   providers: () => call<Provider[]>('GET', '/providers'),
   requests: (limit = 50) => call<Page<RequestRecord>>('GET', `/requests?limit=${encodeURIComponent(limit)}`),
+
+  sessions: () => pluginGet<{ items: ActiveSession[] }>('accounting', '/sessions'),
+  leaderboard: (by: LeaderboardDimension, period: LeaderboardPeriod) =>
+    pluginGet<Leaderboard>('accounting', `/leaderboard?by=${encodeURIComponent(by)}&period=${encodeURIComponent(period)}`),
+  providerStatus: () => pluginGet<{ items: ProviderStatus[] }>('accounting', '/providers'),
+  breaker: () => pluginGet<BreakerSnapshot>('circuit-breaker', '/'),
+  breakerReset: (providerId: number) => call<BreakerState>('POST', `/plugins/circuit-breaker/providers/${providerId}/reset`),
+  breakerOpen: (providerId: number) => call<BreakerState>('POST', `/plugins/circuit-breaker/providers/${providerId}/open`, {}),
+  alerts: () => pluginGet<{ items: AlertItem[] }>('alerts', '/recent'),
 };

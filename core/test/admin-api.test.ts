@@ -268,6 +268,12 @@ providers:
         costUsd: page1.items[0].costUsd,
         durationMs: 100,
         ttfbMs: 12,
+        outcome: 'ok',
+        errorClass: null,
+        sessionId: null,
+        attemptCount: 0,
+        providerFormat: null,
+        decision: null,
       });
       expect(Number(page1.items[0].costUsd)).to.equal(0.0015);
 

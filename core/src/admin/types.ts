@@ -110,6 +110,45 @@ export interface RequestRecord {
   durationMs: number;
   /** @isInt */
   ttfbMs: number | null;
+  /** Why the exchange ended: `completed`, `aborted`, `failed` or `rejected`. */
+  outcome: string;
+  /** Error class of the final failure (e.g. `rate_limit`, `server`, `timeout`); null on success. */
+  errorClass: string | null;
+  /** Session id derived from the client request, when one was found. */
+  sessionId: string | null;
+  /**
+   * Upstream attempts made (failover included).
+   * @isInt
+   */
+  attemptCount: number;
+  /** Wire format spoken to the provider (differs from `clientFormat` when translated). */
+  providerFormat: string | null;
+  /** The routing decision chain; null when no provider was tried. */
+  decision: RequestDecision | null;
+}
+
+/** One upstream attempt in a request's decision chain. */
+export interface RequestAttempt {
+  provider: string;
+  /** @isInt */
+  providerId: number;
+  model?: string | null;
+  /** Upstream HTTP status; absent for network errors and timeouts. */
+  status?: number | null;
+  /** Why the attempt failed; absent for the attempt that answered. */
+  errorClass?: string | null;
+  error?: string | null;
+  latencyMs: number;
+  retryAfterSeconds?: number;
+}
+
+/** The routing record stored with a logged request. */
+export interface RequestDecision {
+  attempts: RequestAttempt[];
+  /** Routing steps as the route plugin explained them (plugin-defined objects). */
+  steps: { [key: string]: unknown }[];
+  /** True when the model had no known price and the request was logged at $0. */
+  unpriced?: boolean;
 }
 
 export interface RequestPage {

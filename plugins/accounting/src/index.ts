@@ -7,6 +7,7 @@ import { observeExchange, registerMetrics } from './metrics.ts';
 import { createMonitoring, type MonitoringService } from './monitoring.ts';
 import { createPricing, type PriceOverride } from '@cch/core';
 import { scheduleRetention } from './retention.ts';
+import { mountRoutes } from './routes.ts';
 import { toRow, type CostState } from './row.ts';
 import { createSessionTracker } from './sessions.ts';
 import { openSpool } from './spool.ts';
@@ -88,6 +89,7 @@ export default definePlugin({
       'monitoring',
       createMonitoring({ db: ctx.db, providers: ctx.providers, sessions, inflight, logStats: () => writer.stats(), timezone: ctx.config.settings?.timezone ?? 'UTC' }),
     );
+    mountRoutes(ctx.router, ctx.inject('monitoring'));
 
     const metrics = registerMetrics(ctx.metrics, { logStats: () => writer.stats(), breakerSnapshot: () => ctx.tryInject('breaker')?.snapshot() });
 

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { definePlugin, type SettledExchange } from '@cch/core';
 import { createDelivery, type Alert, type AlertType, type Severity } from './deliver.ts';
 import { createSpendTracker, type Crossing, type Subject, type SubjectLevel } from './spend.ts';
+import { mountRoutes } from './routes.ts';
 import { createSpoolWatch } from './spool-watch.ts';
 import { assertTimeZone, type UsdWindow } from './windows.ts';
 
@@ -99,6 +100,7 @@ export default definePlugin({
       idle: () => delivery.idle(),
     };
     ctx.provide('alerts', service);
+    mountRoutes(ctx.router, service);
     const raise = (input: AlertInput) => void service.emit(input).catch((err: unknown) => ctx.logger.error({ err }, 'raising an alert failed'));
 
     // USD thresholds: the accounting plugin (a dependency, so its settle hook runs first) has priced the exchange.

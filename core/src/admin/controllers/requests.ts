@@ -1,6 +1,6 @@
 import { Get, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
 import { ApiKeyEntity, RequestLogEntity, UserEntity } from '../../db/entities.ts';
-import type { ErrorBody, RequestPage } from '../types.ts';
+import type { ErrorBody, RequestDecision, RequestPage } from '../types.ts';
 import { AdminController } from './base.ts';
 
 @Route('requests')
@@ -51,7 +51,24 @@ export class RequestsController extends AdminController {
         costUsd: String(r.costUsd),
         durationMs: r.durationMs,
         ttfbMs: r.ttfbMs ?? null,
+        outcome: r.outcome,
+        errorClass: r.errorClass ?? null,
+        sessionId: r.sessionId ?? null,
+        attemptCount: r.attemptCount,
+        providerFormat: r.providerFormat ?? null,
+        decision: toDecision(r.decision),
       })),
     };
   }
+}
+
+/** The stored JSONB, shaped for the wire; rows written before `steps` existed get empty lists. */
+function toDecision(raw: unknown): RequestDecision | null {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const d = raw as { attempts?: unknown; steps?: unknown; unpriced?: unknown };
+  return {
+    attempts: Array.isArray(d.attempts) ? (d.attempts as RequestDecision['attempts']) : [],
+    steps: Array.isArray(d.steps) ? (d.steps as RequestDecision['steps']) : [],
+    ...(d.unpriced === true ? { unpriced: true } : {}),
+  };
 }
