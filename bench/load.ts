@@ -34,6 +34,8 @@ export interface LoadResult {
   concurrency: number;
   /** Requests that started and finished inside the measured window with a good reply. */
   requests: number;
+  /** Every request answered or failed, warm-up included (for per-request server counters). */
+  sent: number;
   errors: number;
   /** Good replies per second over the measured window. */
   rps: number;
@@ -62,6 +64,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const gap = new Histogram();
   const statuses: Record<string, number> = {};
   let requests = 0;
+  let sent = 0;
   let errors = 0;
   let chunks = 0;
   let firstError: string | undefined;
@@ -82,6 +85,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       const measured = t0 >= measureFrom;
       try {
         const res = await pool.request({ method: 'POST', path: opts.path, headers: opts.headers, body });
+        sent++;
         if (measured) statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
         if (res.statusCode !== 200) {
           fail(measured, `HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 300)}`);
@@ -112,6 +116,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           chunks += n;
         }
       } catch (err) {
+        sent++;
         fail(measured, describe(err));
         // A refused connection fails instantly; don't spin.
         await sleep(5);
@@ -127,6 +132,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   return {
     concurrency: opts.concurrency,
     requests,
+    sent,
     errors,
     rps: Math.round((requests / (opts.durationMs / 1000)) * 10) / 10,
     latency: latency.summary(),

@@ -203,17 +203,23 @@ export function toMarkdown(r: SuiteResult): string {
     const base = (c: number) => at('base', c);
     const head = ['plugin added to auth + provider-claude'];
     for (const c of cs) head.push(c === 1 ? 'c=1 p50 ms' : `c=${c} req/s`, c === 1 ? 'added p50 ms' : 'vs base');
+    const withRedis = ladder.some((x) => x.redis);
+    if (withRedis) head.push('Redis commands / request (top ones)');
     const rows = labels.map((label) => {
-      const cells = [label === 'base' ? '(none)' : label];
+      const cells = [label === 'base' ? '(none)' : label === 'all' ? 'all of them (everything on)' : label];
       for (const c of cs) {
         const x = at(label, c);
         if (c === 1) cells.push(ms(x?.latency.p50Us), label === 'base' ? '' : signedMs(x && base(c) ? x.latency.p50Us - base(c)!.latency.p50Us : undefined));
         else cells.push(num(x?.rps), label === 'base' ? '' : pct(ratio(x?.rps, base(c)?.rps)));
       }
+      if (withRedis) {
+        const rd = [...cs].reverse().map((c) => at(label, c)?.redis).find(Boolean);
+        cells.push(rd ? `${rd.total}${rd.top.length ? ` (${rd.top.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}` : '—');
+      }
       return cells;
     });
     parts.push(
-      '### Cost of each plugin alone (JSON; one hub per row, measured alone)\n\n' +
+      '### Cost of each plugin alone (JSON; one hub per row, measured alone; Redis counts include commands run inside Lua scripts)\n\n' +
         table(head, rows) +
         (r.ladderNotes?.length ? `\n\nNot measured: ${r.ladderNotes.join('; ')}` : ''),
     );

@@ -29,7 +29,8 @@ export interface SuitePlan {
   soak?: { durationMs: number; sampleEveryMs: number; concurrency: number };
   /**
    * Cost of each plugin alone: a hub with auth + provider-claude + one plugin per step, JSON at
-   * each concurrency. `maxSteps` limits the plugins tried (the base step always runs).
+   * each concurrency, and Redis commands per request. `maxSteps` limits the plugins tried (the
+   * base step always runs); a last step `all` is the everything-on set alone.
    */
   ladder?: { warmupMs: number; durationMs: number; concurrency: number[]; maxSteps?: number };
   portkey: boolean;
@@ -47,6 +48,8 @@ export interface Row extends LoadResult {
   label?: string;
   /** 1-minute load average of the machine when the point started (others' work skews numbers). */
   load1: number;
+  /** Redis commands the server ran per request (ladder only; inner Lua calls included). */
+  redis?: { total: number; top: [string, number][] };
 }
 
 export interface MemoryResult {

@@ -12,7 +12,36 @@ export interface ProviderLimitsService {
 }
 
 /** The breaker as the balancer uses it (provided by the circuit-breaker plugin). */
-export type BreakerLike = Pick<Services['breaker'], 'state' | 'allow' | 'recordAttempt'>;
+export type BreakerLike = Pick<Services['breaker'], 'state' | 'allow' | 'recordAttempt'> & Partial<Pick<Services['breaker'], 'on'>>;
+
+/**
+ * Circuit states and cool-downs seen in the last moment, so a burst of requests does not ask the
+ * store the same questions for every provider each time. Cleared at once when this instance
+ * changes a circuit or sets a cool-down; other instances' changes are seen within `ttlMs`.
+ */
+export interface HealthCache {
+  get<T>(key: string, load: () => Promise<T>): Promise<T>;
+  clear(key?: string): void;
+}
+
+export function createHealthCache(ttlMs: number, clock: () => number = Date.now): HealthCache {
+  const entries = new Map<string, { at: number; value: Promise<unknown> }>();
+  return {
+    get<T>(key: string, load: () => Promise<T>): Promise<T> {
+      const hit = entries.get(key);
+      const now = clock();
+      if (hit && now - hit.at < ttlMs) return hit.value as Promise<T>;
+      const value = load();
+      entries.set(key, { at: now, value });
+      value.catch(() => entries.delete(key));
+      return value;
+    },
+    clear(key) {
+      if (key === undefined) entries.clear();
+      else entries.delete(key);
+    },
+  };
+}
 
 const CALL_TIMEOUT_MS = 500;
 const MAX_COOLDOWN_S = 86_400;
@@ -45,13 +74,15 @@ export function createGuard(logger: Logger, clock: () => number = Date.now): Gua
 const cooldownKey = (providerId: number): string => `balancer:cooldown:${providerId}`;
 
 /** Remember, for every instance, that a provider asked for a pause (`Retry-After`). */
-export function coolDown(store: Store, providerId: number, seconds: number, now: number): Promise<unknown> {
+export function coolDown(store: Store, providerId: number, seconds: number, now: number, cache?: HealthCache): Promise<unknown> {
   const s = Math.min(MAX_COOLDOWN_S, seconds);
+  cache?.clear(cooldownKey(providerId));
   return store.set(cooldownKey(providerId), String(now + s * 1000), { ttlMs: s * 1000 });
 }
 
 export interface HealthDeps {
   store: Store;
+  cache: HealthCache;
   breaker: BreakerLike | undefined;
   limits: ProviderLimitsService | undefined;
   guard: Guard;
@@ -70,9 +101,9 @@ export async function checkHealth(cands: readonly RouteCandidate[], deps: Health
     cands.map(async (c) => {
       const id = c.provider.id;
       const [circuit, withinLimits, cooling] = await Promise.all([
-        breaker ? guard('breaker', () => breaker.state(id), undefined) : undefined,
+        breaker ? guard('breaker', () => deps.cache.get(`circuit:${id}`, () => breaker.state(id)), undefined) : undefined,
         limits ? guard('providerLimits', () => limits.isAvailable(id, { sessionId: deps.sessionId }), true) : true,
-        guard('store', () => deps.store.get(cooldownKey(id)), null),
+        guard('store', () => deps.cache.get(cooldownKey(id), () => deps.store.get(cooldownKey(id))), null),
       ]);
       return { c, circuit, withinLimits, coolUntil: cooling === null ? undefined : Number(cooling) };
     }),

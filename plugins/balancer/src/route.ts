@@ -1,9 +1,12 @@
 import { GatewayError, type AttemptRecord, type Exchange, type Logger, type PhaseMiddleware, type ProviderDirectory, type SettledExchange, type Store } from '@cch/core';
 import { REQUEST_SPECIFIC, staticCandidates, type Exclusion, type RouteCandidate } from './candidates.ts';
-import { checkHealth, coolDown, createGuard, type BreakerLike, type ProviderLimitsService } from './health.ts';
+import { checkHealth, coolDown, createGuard, createHealthCache, type BreakerLike, type ProviderLimitsService } from './health.ts';
 import { chooseFirst, type FirstChoice, type Rng } from './picker.ts';
 import { createPlan } from './plan.ts';
 import { deriveSession, type SessionInfo } from '@cch/core';
+
+/** How long a circuit state or cool-down read from the store is reused. */
+const HEALTH_CACHE_MS = 100;
 
 export interface BalancerOptions {
   maxAttempts: number;
@@ -35,6 +38,14 @@ export function createBalancer(deps: BalancerDeps) {
   const rng = deps.rng ?? Math.random;
   const now = deps.now ?? Date.now;
   const guard = createGuard(logger);
+  const cache = createHealthCache(HEALTH_CACHE_MS, now);
+  let watching: BreakerLike | undefined;
+  /** Local circuit changes clear the cache at once (other instances' within HEALTH_CACHE_MS). */
+  const watch = (breaker: BreakerLike | undefined) => {
+    if (!breaker || watching === breaker || !breaker.on) return;
+    watching = breaker;
+    for (const event of ['opened', 'half_open', 'closed'] as const) breaker.on(event, () => cache.clear());
+  };
   const ttlMs = options.sessionTtlSeconds * 1000;
   /** Attempts whose Retry-After was already honoured. */
   const cooled = new WeakSet<AttemptRecord>();
@@ -49,7 +60,7 @@ export function createBalancer(deps: BalancerDeps) {
   function honourRetryAfter(a: AttemptRecord): void {
     if (cooled.has(a) || !a.retryAfterSeconds || a.retryAfterSeconds <= 0) return;
     cooled.add(a);
-    void guard('store', () => coolDown(store, a.providerId, a.retryAfterSeconds!, now()), undefined);
+    void guard('store', () => coolDown(store, a.providerId, a.retryAfterSeconds!, now(), cache), undefined);
   }
 
   const identify: PhaseMiddleware = async (c, next) => {
@@ -67,9 +78,10 @@ export function createBalancer(deps: BalancerDeps) {
       throw new GatewayError(404, 'not_found', ex.model ? `no provider serves model "${ex.model}" for this key` : 'no provider serves this request for this key');
     }
     const breaker = deps.breaker();
+    watch(breaker);
     const [bound, health] = await Promise.all([
       session ? guard('store', () => store.get(sessionKey(session.id)), null) : null,
-      checkHealth(candidates, { store, breaker, limits: deps.limits(), guard, now: now(), sessionId: session?.id }),
+      checkHealth(candidates, { store, cache, breaker, limits: deps.limits(), guard, now: now(), sessionId: session?.id }),
     ]);
     excluded.push(...health.excluded);
     const boundId = bound === null ? undefined : Number(bound);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createLogger, createMemoryStore, DEFAULT_TIMEOUTS, type ProviderAdapter, type ProviderRecord } from '@cch/core';
 import type { RouteCandidate } from '../src/index.ts';
-import { checkHealth, coolDown, createGuard, type BreakerLike } from '../src/health.ts';
+import { checkHealth, coolDown, createGuard, createHealthCache, type BreakerLike } from '../src/health.ts';
 
 function cand(id: number): RouteCandidate {
   const provider = { id, name: `p${id}`, weight: 1, priority: 0, timeouts: DEFAULT_TIMEOUTS } as ProviderRecord;
@@ -26,7 +26,7 @@ describe('balancer health checks', function () {
     const limits = { isAvailable: (id: number, o?: { sessionId?: string }) => (seen.push(o?.sessionId), id !== 4) };
     await coolDown(store, 3, 30, t);
     const guard = createGuard(createLogger({ level: 'silent' }));
-    const r = await checkHealth([1, 2, 3, 4, 5].map(cand), { store, breaker, limits, guard, now: t, sessionId: 's1' });
+    const r = await checkHealth([1, 2, 3, 4, 5].map(cand), { store, cache: createHealthCache(0), breaker, limits, guard, now: t, sessionId: 's1' });
     expect(r.available.map((c) => [c.provider.id, c.halfOpen])).to.deep.equal([
       [2, true],
       [5, false],
@@ -38,7 +38,7 @@ describe('balancer health checks', function () {
     ]);
     expect(seen).to.include('s1');
     t += 30_001;
-    expect((await checkHealth([cand(3)], { store, breaker: undefined, limits: undefined, guard, now: t, sessionId: undefined })).available).to.have.length(1);
+    expect((await checkHealth([cand(3)], { store, cache: createHealthCache(0), breaker: undefined, limits: undefined, guard, now: t, sessionId: undefined })).available).to.have.length(1);
     await store.close();
   });
 
