@@ -85,6 +85,7 @@ export default definePlugin({
 
     const sessions = createSessionTracker(ctx.store, ctx.env.sessionTtlSeconds * 1000);
     const inflight = createInflightTracker(ctx.store, INFLIGHT_MAX_AGE_MS, (err) => ctx.logger.debug({ err }, 'in-flight count update failed'));
+    ctx.onClose(() => inflight.close());
     ctx.provide(
       'monitoring',
       createMonitoring({ db: ctx.db, providers: ctx.providers, sessions, inflight, logStats: () => writer.stats(), timezone: ctx.config.settings?.timezone ?? 'UTC' }),
