@@ -34,7 +34,8 @@ export class Transport {
         connect: { timeout: connectMs },
         keepAliveTimeout: 30_000,
         keepAliveMaxTimeout: 600_000,
-        connections: 256,
+        // No cap per origin: a cap queues streams silently behind long-running ones.
+        connections: null,
         pipelining: 1,
       });
       this.agents.set(connectMs, a);

@@ -102,7 +102,7 @@ export async function checkHealth(cands: readonly RouteCandidate[], deps: Health
       const id = c.provider.id;
       const [circuit, withinLimits, cooling] = await Promise.all([
         breaker ? guard('breaker', () => deps.cache.get(`circuit:${id}`, () => breaker.state(id)), undefined) : undefined,
-        limits ? guard('providerLimits', () => limits.isAvailable(id, { sessionId: deps.sessionId }), true) : true,
+        limits ? guard('providerLimits', () => providerWithinLimits(deps, limits, id), true) : true,
         guard('store', () => deps.cache.get(cooldownKey(id), () => deps.store.get(cooldownKey(id))), null),
       ]);
       return { c, circuit, withinLimits, coolUntil: cooling === null ? undefined : Number(cooling) };
@@ -118,6 +118,18 @@ export async function checkHealth(cands: readonly RouteCandidate[], deps: Health
     else available.push({ ...c, halfOpen: circuit?.state === 'half_open' });
   }
   return { available, excluded };
+}
+
+/**
+ * Provider limits are advisory for routing: a "yes" for a session is reused for a moment (the limit plugins
+ * enforce on their own); a "no" is asked again each time, since a session already active on the
+ * provider may still be let through.
+ */
+async function providerWithinLimits(deps: HealthDeps, limits: ProviderLimitsService, id: number): Promise<boolean> {
+  const key = `limits:${id}:${deps.sessionId ?? ''}`;
+  const ok = await deps.cache.get(key, async () => limits.isAvailable(id, { sessionId: deps.sessionId }));
+  if (!ok) deps.cache.clear(key);
+  return ok;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
