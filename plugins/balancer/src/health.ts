@@ -32,6 +32,8 @@ export function createHealthCache(ttlMs: number, clock: () => number = Date.now)
       const now = clock();
       if (hit && now - hit.at < ttlMs) return hit.value as Promise<T>;
       const value = load();
+      // Stale entries are only replaced on use; keys per session make the map grow, so bound it.
+      if (entries.size >= 10_000) entries.clear();
       entries.set(key, { at: now, value });
       value.catch(() => entries.delete(key));
       return value;
