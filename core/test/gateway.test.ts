@@ -109,8 +109,20 @@ describe('gateway', function () {
   });
 
   describe('streams and upstream failures', () => {
-    it('passes a stream through chunk by chunk (first bytes arrive before the upstream finished)', async () => {
+    it('passes a stream through chunk by chunk: time to first byte through the hub stays within one chunk interval of direct', async () => {
       mock.settings.chunkDelayMs = 60;
+      const ttfb = async (url: string, headers: Record<string, string>) => {
+        const t = performance.now();
+        const r = await fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: MSG });
+        await r.body!.getReader().read();
+        const ms = performance.now() - t;
+        await r.body!.cancel().catch(() => {});
+        return ms;
+      };
+      const direct = await ttfb(mock.url, { 'x-api-key': 'sk-ant-upstream' });
+      const viaHub = await ttfb(hub.url, { 'x-api-key': KEY });
+      // Buffering the stream would push the first byte past the second chunk (60 ms later).
+      expect(viaHub, `direct ${direct.toFixed(1)} ms, via hub ${viaHub.toFixed(1)} ms`).to.be.lessThan(direct + 60);
       const t0 = performance.now();
       const res = await streamRequest(hub.url);
       const reader = res.body!.getReader();
