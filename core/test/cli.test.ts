@@ -40,6 +40,7 @@ describe('cch command line', function () {
   let db: TestDatabase;
   const secret = 'cli-test-secret-0123456789abcdef';
   before(async () => {
+    fs.mkdirSync(path.join(REPO, '.cch-test'), { recursive: true });
     db = await createTestDatabase('cli');
   });
   after(async () => {
