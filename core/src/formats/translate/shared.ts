@@ -1,7 +1,7 @@
 /** Small helpers shared by the format codecs. */
 import { tokenCount, type Usage } from '../../usage.ts';
 import type { WireFormat } from '../index.ts';
-import type { IrEffort, IrMessage, IrSignature, IrSource, IrText } from './ir.ts';
+import type { IrEffort, IrMessage, IrSignature, IrSource, IrText, IrTool } from './ir.ts';
 
 /** A plain JSON object (not null, not an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -200,4 +200,14 @@ export function pushMessage(messages: IrMessage[], role: IrMessage['role'], cont
 /** Unix seconds. */
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/** An OpenAI-style function declaration (`{ name, description, parameters, strict }`, Chat or Responses) as an IR tool. */
+export function irToolFromFunction(fn: Record<string, unknown>): IrTool {
+  return {
+    name: str(fn.name) ?? '',
+    ...(typeof fn.description === 'string' ? { description: fn.description } : {}),
+    schema: isRecord(fn.parameters) ? fn.parameters : { type: 'object', properties: {} },
+    ...(fn.strict === true ? { strict: true } : {}),
+  };
 }

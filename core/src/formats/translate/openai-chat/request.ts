@@ -3,6 +3,7 @@ import { GatewayError } from '../../../errors.ts';
 import type { RequestParseContext, RequestRenderContext } from '../codec.ts';
 import type { IrImage, IrMessage, IrPart, IrRequest, IrText, IrTool, IrToolChoice } from '../ir.ts';
 import {
+  irToolFromFunction,
   type Drops,
   effortForBudget,
   isEffort,
@@ -106,12 +107,7 @@ function parseTools(tools: unknown, drops: Drops): IrTool[] {
       drops.add(`${String(t.type)} tools`);
       continue;
     }
-    out.push({
-      name: str(fn.name) ?? '',
-      ...(typeof fn.description === 'string' ? { description: fn.description } : {}),
-      schema: isRecord(fn.parameters) ? fn.parameters : { type: 'object', properties: {} },
-      ...(fn.strict === true ? { strict: true } : {}),
-    });
+    out.push(irToolFromFunction(fn));
   }
   return out;
 }

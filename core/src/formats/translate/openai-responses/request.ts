@@ -3,6 +3,7 @@ import { GatewayError } from '../../../errors.ts';
 import type { RequestParseContext, RequestRenderContext } from '../codec.ts';
 import type { IrImage, IrMessage, IrPart, IrRequest, IrText, IrTool, IrToolChoice } from '../ir.ts';
 import {
+  irToolFromFunction,
   type Drops,
   decodeSignature,
   effortForBudget,
@@ -122,12 +123,7 @@ function parseTools(tools: unknown, drops: Drops): IrTool[] {
       drops.add(`${String(t.type)} tools`);
       continue;
     }
-    out.push({
-      name: str(t.name) ?? '',
-      ...(typeof t.description === 'string' ? { description: t.description } : {}),
-      schema: isRecord(t.parameters) ? t.parameters : { type: 'object', properties: {} },
-      ...(t.strict === true ? { strict: true } : {}),
-    });
+    out.push(irToolFromFunction(t));
   }
   return out;
 }
