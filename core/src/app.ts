@@ -24,7 +24,8 @@ import type { Registry } from 'prom-client';
 import { mountAdmin } from './admin/mount.ts';
 import { mountConsole } from './console.ts';
 
-const CONFIG_CHANNEL = 'config:changed';
+/** Store channel published after providers, groups, users or keys changed (YAML reload, API). */
+export const CONFIG_CHANNEL = 'config:changed';
 
 export interface GatewayOptions {
   env?: Env;

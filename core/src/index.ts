@@ -2,7 +2,7 @@
  * @cch/core — the only package a plugin imports: the plugin contract, the provider-adapter
  * contract, wire formats, storage interfaces and the gateway itself.
  */
-export { createGateway, type Gateway, type GatewayOptions, type PluginInfo, type ReadyState } from './app.ts';
+export { createGateway, CONFIG_CHANNEL, type Gateway, type GatewayOptions, type PluginInfo, type ReadyState } from './app.ts';
 export { definePlugin, PHASES, type Phase, type PluginDefinition, type SetupContext, type Services, type ProxyContext, type PhaseMiddleware, type SettleHandler, type PluginHealth } from './plugin.ts';
 export type { Exchange, SettledExchange, Identity, Candidate, AttemptRecord, RoutePlan, Outcome } from './exchange.ts';
 export {

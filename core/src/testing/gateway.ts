@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { createGateway, type Gateway } from '../app.ts';
 import { readEnv } from '../config/env.ts';
-import { parseConfig } from '../config/load.ts';
+import { loadConfigFile, parseConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createRedisStore } from '../store/redis.ts';
@@ -9,7 +9,9 @@ import { RequestLogEntity, type RequestLogRow } from '../db/entities.ts';
 
 export interface TestGatewayOptions {
   /** Gateway YAML (`${VAR}` interpolated from `env` and the process environment). */
-  yaml: string;
+  yaml?: string;
+  /** Or a YAML file (then `gw.reloadConfig()` re-reads it, as SIGHUP does). */
+  configFile?: string;
   /** Extra environment (SPEC §2 names). */
   env?: Record<string, string>;
   /** `redis` uses REDIS_URL (default redis://127.0.0.1:6379); `memory` the in-process store. Default: redis when REDIS_URL is set. */
@@ -51,7 +53,7 @@ export async function createTestGateway(opts: TestGatewayOptions): Promise<TestG
   };
   const env = readEnv(rawEnv);
   const logger = createLogger({ level: process.env.CCH_TEST_LOG ?? 'silent' });
-  const config = parseConfig(opts.yaml, { env: rawEnv });
+  const config = opts.configFile ? loadConfigFile(opts.configFile, rawEnv) : parseConfig(opts.yaml ?? 'plugins: []', { env: rawEnv });
   if (opts.baseDir) config.baseDir = opts.baseDir;
   let gw: Gateway;
   try {

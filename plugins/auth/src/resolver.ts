@@ -1,4 +1,4 @@
-import { hashKey, type Database, type Identity, type Logger, type Store, ApiKeyEntity, UserEntity, GroupEntity } from '@cch/core';
+import { CONFIG_CHANNEL, hashKey, type Database, type Identity, type Logger, type Store, ApiKeyEntity, UserEntity, GroupEntity } from '@cch/core';
 
 export type Resolution = { ok: true; identity: Identity; allowedClients: string[] } | { ok: false; reason: string };
 
@@ -21,7 +21,7 @@ const CHANNEL = 'auth:invalidate';
 /** Resolves hub keys to identities with an in-memory cache invalidated through the store. */
 export function createKeyResolver(db: Database, store: Store, opts: { cacheTtlMs: number; negativeCacheTtlMs: number }, logger: Logger) {
   const cache = new Map<string, CacheEntry>();
-  let unsubscribe: (() => Promise<void>) | undefined;
+  const unsubscribes: (() => Promise<void>)[] = [];
   const lastUsed = new Map<number, number>();
 
   async function lookup(hash: string): Promise<{ value: Resolution; validUntil: number }> {
@@ -76,10 +76,11 @@ export function createKeyResolver(db: Database, store: Store, opts: { cacheTtlMs
       await store.publish(CHANNEL, String(Date.now()));
     },
     async start() {
-      unsubscribe = await store.subscribe(CHANNEL, () => cache.clear());
+      // Explicit invalidations, and any configuration change (a YAML reload on any instance).
+      for (const channel of [CHANNEL, CONFIG_CHANNEL]) unsubscribes.push(await store.subscribe(channel, () => cache.clear()));
     },
     async stop() {
-      await unsubscribe?.();
+      await Promise.all(unsubscribes.map((u) => u()));
     },
   };
   return service;
