@@ -10,7 +10,7 @@ import { renderStreamError } from '../formats/errors.ts';
 import type { Endpoint } from '../formats/index.ts';
 import { clientErrorStatus, createStreamTranslator, translateErrorBody, translateRequest, translateResponse, upstreamTarget } from '../formats/translate/index.ts';
 import { groupsIntersect, providerAllowsModel, redirectModel } from '../models.ts';
-import { forwardableRequestHeaders, forwardableResponseHeaders } from './headers.ts';
+import { forwardableResponseHeaders } from './headers.ts';
 import { Transport, TransportError, readBody, type UpstreamResponse } from './transport.ts';
 
 const ERROR_BODY_LIMIT = 1024 * 1024;

@@ -59,9 +59,12 @@ export function createProxyHandler(deps: ProxyHandlerDeps) {
 }
 
 function createExchange(ctx: Context, endpoint: Endpoint): Exchange {
-  const q = new URLSearchParams(ctx.querystring);
-  q.delete('key');
-  const qs = q.toString();
+  let qs = ctx.querystring;
+  if (qs.includes('key=')) {
+    const q = new URLSearchParams(qs);
+    q.delete('key');
+    qs = q.toString();
+  }
   return {
     id: ctx.state.requestId as string,
     startedAt: new Date(),
