@@ -14,6 +14,7 @@ import type { Exchange } from './exchange.ts';
 import { bootResources, type Resources } from './boot.ts';
 import { createSecretBox } from './secrets.ts';
 import { syncConfig } from './db/sync.ts';
+import { captureOrmAsyncContext } from './db/async-context.ts';
 import { createProviderRegistry, type ProviderDirectory } from './providers.ts';
 import { Transport } from './proxy/transport.ts';
 import { createProxyHandler } from './proxy/handler.ts';
@@ -111,6 +112,8 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     const box = createSecretBox(res.secret);
     const report = await syncConfig(res.db.em(), config.config, box);
     logger.info(report, 'configuration synced to the database');
+    // Keep Node 20's promise hooks off on the request path (see db/async-context.ts).
+    await captureOrmAsyncContext(res.db.em());
     const providers = createProviderRegistry(res.db, box, logger);
     const pipeline = new Pipeline();
     const settleHandlers: SettleHandler[] = [];

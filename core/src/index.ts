@@ -43,6 +43,7 @@ export { ProviderEntity, GroupEntity, UserEntity, ApiKeyEntity, RequestLogEntity
 export type { ProviderRow, GroupRow, UserRow, ApiKeyRow, RequestLogRow } from './db/entities.ts';
 
 export { CORE_VERSION } from './version.ts';
+export { withDeadline } from './deadline.ts';
 export { calendarWindow, calendarWindows, zonedTime, localMidnight, assertTimeZone, parseResetTime, DAY_MS, type CalendarKind, type Span, type LabelledSpan } from './calendar.ts';
 export {
   createPricing,

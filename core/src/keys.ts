@@ -2,6 +2,7 @@ import type { Database } from './db/database.ts';
 import { ApiKeyEntity, UserEntity } from './db/entities.ts';
 import { CchError } from './errors.ts';
 import { generateHubKey, hashKey, keyHint } from './secrets.ts';
+import { releaseAsyncContext } from './db/async-context.ts';
 
 /** Create a hub key for a user; the plaintext is returned once and never stored. */
 export async function createKey(db: Database, userName: string, name: string): Promise<{ id: number; name: string; key: string }> {
@@ -22,5 +23,6 @@ export async function createKey(db: Database, userName: string, name: string): P
     managedBy: 'api',
   } as never);
   await em.flush();
+  releaseAsyncContext();
   return { id: row.id, name, key };
 }

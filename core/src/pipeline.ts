@@ -35,10 +35,28 @@ export class Pipeline {
     return [...new Set(this.entries.filter((e) => e.plugin === plugin).map((e) => e.phase))];
   }
 
-  /** Run every middleware, then `terminal` (the proxy itself). */
-  run(ctx: ProxyContext, terminal: Next): Promise<void> {
+  /**
+   * Run every middleware, then `terminal` (the proxy itself) once every admission check
+   * registered with `ctx.admit` has passed.
+   */
+  async run(ctx: ProxyContext, terminal: Next): Promise<void> {
     this.composed ??= compose(this.sorted().map((e) => e.fn));
-    return this.composed(ctx, terminal);
+    let checks: Promise<unknown>[] | undefined;
+    ctx.admit = (check) => {
+      check.catch(noop); // judged below, in registration order
+      (checks ??= []).push(check);
+    };
+    const admitted: Next = async () => {
+      if (checks) await firstRejection(checks);
+      return terminal();
+    };
+    try {
+      await this.composed(ctx, admitted);
+    } catch (err) {
+      // A limit that refused the request speaks first, even when a later phase failed meanwhile.
+      if (checks) await firstRejection(checks);
+      throw err;
+    }
   }
 
   private sorted(): Entry[] {
@@ -46,6 +64,18 @@ export class Pipeline {
       (a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || TIER[a.order] - TIER[b.order] || a.seq - b.seq,
     );
   }
+}
+
+const noop = (): void => {};
+
+/** Waits for every check; throws the error of the first (in registration order) that rejected. */
+async function firstRejection(checks: Promise<unknown>[]): Promise<void> {
+  if (checks.length === 1) {
+    await checks[0];
+    return;
+  }
+  const results = await Promise.allSettled(checks);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
 function compose(fns: PhaseMiddleware[]): (ctx: ProxyContext, terminal: Next) => Promise<void> {

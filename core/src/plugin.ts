@@ -18,6 +18,14 @@ export type Phase = (typeof PHASES)[number];
 /** Koa context of a proxied request. */
 export interface ProxyContext extends Context {
   exchange: Exchange;
+  /**
+   * Register an admission check that runs while the pipeline goes on: the proxy waits for every
+   * check before it contacts a provider, and a check that rejects fails the request with its error
+   * (the first registered one that rejected wins, also over a later phase's error). Limit plugins use
+   * it so their store calls are issued together (one round trip) instead of one after another.
+   * A plugin whose settle hook undoes what the check did must wait for the check itself.
+   */
+  admit(check: Promise<unknown>): void;
 }
 
 export type PhaseMiddleware = (ctx: ProxyContext, next: Next) => Promise<void> | void;

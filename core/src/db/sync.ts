@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { releaseAsyncContext } from './async-context.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { SecretBox } from '../secrets.ts';
 import { hashKey, keyHint } from '../secrets.ts';
@@ -103,5 +104,6 @@ export async function syncConfig(em: EntityManager, config: GatewayConfig, box: 
     }
     report.removed += await tx.nativeDelete(UserEntity, { managedBy: 'config', name: { $nin: [...userNames] } });
   });
+  releaseAsyncContext();
   return report;
 }

@@ -83,7 +83,8 @@ export default definePlugin({
     // Spool segments left by an earlier run go in before anything new.
     if (writer.stats().spooledRows > 0) void writer.flush();
 
-    const sessions = createSessionTracker(ctx.store, ctx.env.sessionTtlSeconds * 1000);
+    const sessions = createSessionTracker(ctx.store, ctx.env.sessionTtlSeconds * 1000, (err) => ctx.logger.debug({ err }, 'active-session update failed'));
+    ctx.onClose(() => sessions.close());
     const inflight = createInflightTracker(ctx.store, INFLIGHT_MAX_AGE_MS, (err) => ctx.logger.debug({ err }, 'in-flight count update failed'));
     ctx.onClose(() => inflight.close());
     ctx.provide(
@@ -114,11 +115,7 @@ export default definePlugin({
       priceExchange(ex);
       writer.add(toRow(ex));
       observeExchange(metrics, ex);
-      try {
-        await sessions.record(ex, (ex.state as CostState).costUsd ?? '0');
-      } catch (err) {
-        ctx.logger.debug({ err }, 'active-session update failed');
-      }
+      sessions.record(ex, (ex.state as CostState).costUsd ?? '0');
     });
 
     const stopRetention = scheduleRetention(

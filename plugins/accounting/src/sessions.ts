@@ -26,54 +26,86 @@ export interface ActiveSession {
 }
 
 export interface SessionTracker {
-  /** One store call per settled exchange that has a session id. */
-  record(ex: SettledExchange, costUsd: string): Promise<void>;
-  /** Most recently active first. */
+  /**
+   * Count a settled exchange that has a session id. Updates are merged per session in memory and
+   * written in one store call per flush (every {@link FLUSH_MS}), not one per request.
+   */
+  record(ex: SettledExchange, costUsd: string): void;
+  /** Most recently active first (this instance's pending updates included). */
   list(limit?: number): Promise<ActiveSession[]>;
+  /** Write pending updates now. */
+  flush(): Promise<void>;
+  /** Flush and stop the timer. */
+  close(): Promise<void>;
 }
+
+/** How long session updates are merged in memory before they are written. */
+export const FLUSH_MS = 250;
 
 // One hash slot ({acct-sessions}) so the scripts stay valid on Redis Cluster.
 const INDEX_KEY = 'acct:{acct-sessions}:index';
 /** Passed as a key so the store prefixes it; the scripts append the session id. */
 const BASE_KEY = 'acct:{acct-sessions}:s:';
 
+/** Values per session in the record script's ARGV, after now and ttl. */
+const PER_SESSION = 15;
+
+/**
+ * ARGV: now, ttl, then per session: id, first seen, last seen, userId, userName, keyId, keyName,
+ * providerId, providerName, model, requests, input, output, cache creation, cache read tokens,
+ * cost units (16 values).
+ */
 const RECORD_LUA = `
-local k = KEYS[2] .. ARGV[3]
 local now = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
-if not redis.call('HGET', k, 'startedAt') then redis.call('HSET', k, 'startedAt', ARGV[1]) end
-redis.call('HSET', k, 'lastAt', ARGV[1], 'userId', ARGV[4], 'userName', ARGV[5], 'keyId', ARGV[6], 'keyName', ARGV[7], 'providerId', ARGV[8], 'providerName', ARGV[9], 'model', ARGV[10])
-redis.call('HINCRBY', k, 'requests', 1)
-redis.call('HINCRBY', k, 'inputTokens', ARGV[11])
-redis.call('HINCRBY', k, 'outputTokens', ARGV[12])
-redis.call('HINCRBY', k, 'cacheCreationTokens', ARGV[13])
-redis.call('HINCRBY', k, 'cacheReadTokens', ARGV[14])
-redis.call('HINCRBY', k, 'costUnits', ARGV[15])
-redis.call('PEXPIRE', k, ttl)
-redis.call('ZADD', KEYS[1], now, ARGV[3])
+for i = 3, #ARGV, 16 do
+  local id = ARGV[i]
+  local k = KEYS[2] .. id
+  redis.call('HSETNX', k, 'startedAt', ARGV[i + 1])
+  redis.call('HSET', k, 'lastAt', ARGV[i + 2], 'userId', ARGV[i + 3], 'userName', ARGV[i + 4], 'keyId', ARGV[i + 5], 'keyName', ARGV[i + 6], 'providerId', ARGV[i + 7], 'providerName', ARGV[i + 8], 'model', ARGV[i + 9])
+  redis.call('HINCRBY', k, 'requests', ARGV[i + 10])
+  redis.call('HINCRBY', k, 'inputTokens', ARGV[i + 11])
+  redis.call('HINCRBY', k, 'outputTokens', ARGV[i + 12])
+  redis.call('HINCRBY', k, 'cacheCreationTokens', ARGV[i + 13])
+  redis.call('HINCRBY', k, 'cacheReadTokens', ARGV[i + 14])
+  redis.call('HINCRBY', k, 'costUnits', ARGV[i + 15])
+  redis.call('PEXPIRE', k, ttl)
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[i + 2]), id)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
 redis.call('PEXPIRE', KEYS[1], ttl)
 return 1
 `;
 
 function recordLocal(db: LocalDb, keys: string[], a: string[]): number {
-  const k = keys[1]! + a[2]!;
   const now = Number(a[0]);
   const ttl = Number(a[1]);
-  if (db.hget(k, 'startedAt') === null) db.hset(k, 'startedAt', a[0]!);
-  const fields = ['lastAt', a[0]!, 'userId', a[3]!, 'userName', a[4]!, 'keyId', a[5]!, 'keyName', a[6]!, 'providerId', a[7]!, 'providerName', a[8]!, 'model', a[9]!];
-  for (let i = 0; i < fields.length; i += 2) db.hset(k, fields[i]!, fields[i + 1]!);
-  db.hincrBy(k, 'requests', 1);
-  db.hincrBy(k, 'inputTokens', Number(a[10]));
-  db.hincrBy(k, 'outputTokens', Number(a[11]));
-  db.hincrBy(k, 'cacheCreationTokens', Number(a[12]));
-  db.hincrBy(k, 'cacheReadTokens', Number(a[13]));
-  db.hincrBy(k, 'costUnits', Number(a[14]));
-  db.pexpire(k, ttl);
-  db.zadd(keys[0]!, now, a[2]!);
+  for (let i = 2; i + PER_SESSION < a.length; i += PER_SESSION + 1) {
+    const id = a[i]!;
+    const k = keys[1]! + id;
+    if (db.hget(k, 'startedAt') === null) db.hset(k, 'startedAt', a[i + 1]!);
+    const fields = ['lastAt', 'userId', 'userName', 'keyId', 'keyName', 'providerId', 'providerName', 'model'];
+    fields.forEach((f, j) => db.hset(k, f, a[i + 2 + j]!));
+    ['requests', 'inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'costUnits'].forEach((f, j) => db.hincrBy(k, f, Number(a[i + 10 + j])));
+    db.pexpire(k, ttl);
+    db.zadd(keys[0]!, Number(a[i + 2]), id);
+  }
   db.zremRangeByScore(keys[0]!, -Infinity, now - ttl);
   db.pexpire(keys[0]!, ttl);
   return 1;
+}
+
+/** One session's updates since the last flush. */
+interface Pending {
+  firstAt: number;
+  lastAt: number;
+  who: (string | number)[];
+  requests: number;
+  input: number;
+  output: number;
+  cacheCreation: number;
+  cacheRead: number;
+  costUnits: bigint;
 }
 
 const LIST_LUA = `
@@ -110,39 +142,56 @@ function listLocal(db: LocalDb, keys: string[], a: string[]): string[][] {
 }
 
 /** Active sessions in the store, keyed by the exchange's session id, expiring after `ttlMs` of quiet. */
-export function createSessionTracker(store: Store, ttlMs: number): SessionTracker {
-  const record = store.defineScript<number>({ name: 'acct_session_record', lua: RECORD_LUA, local: recordLocal });
+export function createSessionTracker(store: Store, ttlMs: number, onError: (err: unknown) => void = () => {}): SessionTracker {
+  const record = store.defineScript<number>({ name: 'acct_session_record2', lua: RECORD_LUA, local: recordLocal });
   const list = store.defineScript<string[][]>({ name: 'acct_session_list', lua: LIST_LUA, local: listLocal });
+  let pending = new Map<string, Pending>();
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending.size === 0) return writing;
+    const batch = pending;
+    pending = new Map();
+    const args: (string | number)[] = [Date.now(), ttlMs];
+    for (const [id, p] of batch) {
+      args.push(id, p.firstAt, p.lastAt, ...p.who, p.requests, p.input, p.output, p.cacheCreation, p.cacheRead, p.costUnits.toString());
+    }
+    // Writes stay in order, so a session's counters never go backwards.
+    writing = writing.then(() => record([INDEX_KEY, BASE_KEY], args).then(() => undefined, onError));
+    return writing;
+  }
+
   return {
-    async record(ex, costUsd) {
+    record(ex, costUsd) {
       if (!ex.sessionId) return;
       const u = ex.usage;
       const id = ex.identity;
-      await record(
-        [INDEX_KEY, BASE_KEY],
-        [
-          Date.now(),
-          ttlMs,
-          ex.sessionId,
-          id?.userId ?? '',
-          id?.userName ?? '',
-          id?.keyId ?? '',
-          id?.keyName ?? '',
-          ex.provider?.id ?? '',
-          ex.provider?.name ?? '',
-          ex.servedModel ?? ex.model ?? '',
-          u?.inputTokens ?? 0,
-          u?.outputTokens ?? 0,
-          u?.cacheCreationTokens ?? 0,
-          u?.cacheReadTokens ?? 0,
-          usdToUnits(costUsd).toString(),
-        ],
-      );
+      const now = Date.now();
+      let p = pending.get(ex.sessionId);
+      if (!p) {
+        p = { firstAt: now, lastAt: now, who: [], requests: 0, input: 0, output: 0, cacheCreation: 0, cacheRead: 0, costUnits: 0n };
+        pending.set(ex.sessionId, p);
+      }
+      p.lastAt = now;
+      p.who = [id?.userId ?? '', id?.userName ?? '', id?.keyId ?? '', id?.keyName ?? '', ex.provider?.id ?? '', ex.provider?.name ?? '', ex.servedModel ?? ex.model ?? ''];
+      p.requests++;
+      p.input += u?.inputTokens ?? 0;
+      p.output += u?.outputTokens ?? 0;
+      p.cacheCreation += u?.cacheCreationTokens ?? 0;
+      p.cacheRead += u?.cacheReadTokens ?? 0;
+      p.costUnits += usdToUnits(costUsd);
+      timer ??= setTimeout(() => void flush(), FLUSH_MS);
     },
     async list(limit = 500) {
+      await flush();
       const rows = await list([INDEX_KEY, BASE_KEY], [Date.now(), ttlMs, limit]);
       return rows.map(toSession);
     },
+    flush,
+    close: flush,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Logger, Services, Store } from '@cch/core';
+import { withDeadline, type Logger, type Services, type Store } from '@cch/core';
 import type { Exclusion, RouteCandidate } from './candidates.ts';
 
 /**
@@ -62,7 +62,8 @@ export function createGuard(logger: Logger, clock: () => number = Date.now): Gua
     const retryAt = failing.get(what);
     if (retryAt !== undefined && clock() < retryAt) return fallback;
     try {
-      const v = await withTimeout(Promise.resolve().then(call), CALL_TIMEOUT_MS);
+      const r = call();
+      const v = r instanceof Promise ? await withDeadline(r, CALL_TIMEOUT_MS, `timed out after ${CALL_TIMEOUT_MS} ms`) : r;
       if (failing.delete(what)) logger.info({ what }, 'balancer: lookup works again');
       return v;
     } catch (err) {
@@ -132,13 +133,4 @@ async function providerWithinLimits(deps: HealthDeps, limits: ProviderLimitsServ
   const ok = await deps.cache.get(key, async () => limits.isAvailable(id, { sessionId: deps.sessionId }));
   if (!ok) deps.cache.clear(key);
   return ok;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  p.catch(() => undefined);
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -28,6 +28,43 @@ export interface BalancerDeps {
 
 const sessionKey = (id: string): string => `session:${id}`;
 
+/** A binding read (or written) by this instance is reused this long before it is read again. */
+const BINDING_READ_MS = 250;
+
+/**
+ * Session → provider bindings as this instance last read or wrote them. Every request of a
+ * session used to read its binding and write it back (to slide the TTL): two store calls. Now a
+ * binding is read at most every {@link BINDING_READ_MS}, and an unchanged binding is written at
+ * most every `refreshMs` (a tenth of the session TTL), which keeps it alive just the same.
+ */
+function createBindings(store: Store, ttlMs: number, guard: ReturnType<typeof createGuard>, now: () => number) {
+  const refreshMs = Math.min(30_000, ttlMs / 10);
+  const seen = new Map<string, { value: string | null; readAt: number; writtenAt: number }>();
+  const remember = (id: string, e: { value: string | null; readAt: number; writtenAt: number }) => {
+    if (seen.size >= 50_000) seen.clear();
+    seen.set(id, e);
+  };
+  return {
+    async get(id: string): Promise<string | null> {
+      const t = now();
+      const e = seen.get(id);
+      if (e && t - e.readAt < BINDING_READ_MS) return e.value;
+      const value = await guard('store', () => store.get(sessionKey(id)), null);
+      remember(id, { value, readAt: t, writtenAt: e?.value === value ? e.writtenAt : 0 });
+      return value;
+    },
+    bind(id: string, providerId: number): void {
+      const t = now();
+      const value = String(providerId);
+      const e = seen.get(id);
+      if (e && e.value === value && t - e.writtenAt < refreshMs) return;
+      remember(id, { value, readAt: t, writtenAt: t });
+      // One write both binds and slides the TTL; not awaited, so no round trip on the hot path.
+      void guard('store', () => store.set(sessionKey(id), value, { ttlMs }), false);
+    },
+  };
+}
+
 /**
  * The balancer's hooks: `identify` derives the session id right after authentication (so limit
  * plugins can count sessions), `route` builds the plan, `settle` records cool-downs the plan did
@@ -47,6 +84,7 @@ export function createBalancer(deps: BalancerDeps) {
     for (const event of ['opened', 'half_open', 'closed'] as const) breaker.on(event, () => cache.clear());
   };
   const ttlMs = options.sessionTtlSeconds * 1000;
+  const bindings = createBindings(store, ttlMs, guard, now);
   /** Attempts whose Retry-After was already honoured. */
   const cooled = new WeakSet<AttemptRecord>();
 
@@ -80,7 +118,7 @@ export function createBalancer(deps: BalancerDeps) {
     const breaker = deps.breaker();
     watch(breaker);
     const [bound, health] = await Promise.all([
-      session ? guard('store', () => store.get(sessionKey(session.id)), null) : null,
+      session ? bindings.get(session.id) : null,
       checkHealth(candidates, { store, cache, breaker, limits: deps.limits(), guard, now: now(), sessionId: session?.id }),
     ]);
     excluded.push(...health.excluded);
@@ -128,10 +166,7 @@ export function createBalancer(deps: BalancerDeps) {
         honourRetryAfter(a);
       },
       onAnswered(a) {
-        if (mayBind && (!a.errorClass || a.errorClass === 'client')) {
-          // One write both binds and slides the TTL; not awaited, so no round trip on the hot path.
-          void guard('store', () => store.set(sessionKey(session.id), String(a.providerId), { ttlMs }), false);
-        }
+        if (mayBind && (!a.errorClass || a.errorClass === 'client')) bindings.bind(session.id, a.providerId);
       },
     });
     await next();

@@ -30,6 +30,8 @@ export interface Breaker extends BreakerService {
 }
 
 const key = (providerId: number): string => `circuit:${providerId}`;
+/** How long "closed, no failures" seen by this instance spares it the store write of a success. */
+const CLEAN_REUSE_MS = 1000;
 
 /** Create the breaker over a store (memory or Redis); state transitions are atomic store scripts. */
 export function createBreaker(input: CreateBreakerInput): Breaker {
@@ -63,10 +65,27 @@ export function createBreaker(input: CreateBreakerInput): Breaker {
     }
   }
 
+  /**
+   * When this instance last saw each circuit closed with no failures counted. A success (or a
+   * neutral outcome) without a probe to release changes nothing in such a circuit, so it is not
+   * written: most requests then cost the breaker no store call. Another instance's failures are
+   * seen on the next read of the state (the balancer reads it at least every 100 ms while routing).
+   */
+  const cleanSince = new Map<number, number>();
+  const noteState = (providerId: number, s: string, failures: number) => {
+    if (s === 'closed' && failures === 0) cleanSince.set(providerId, clock.now());
+    else cleanSince.delete(providerId);
+  };
+
   async function record(providerId: number, outcome: AttemptOutcome, holder = ''): Promise<void> {
     if (holder) forget(holder, providerId);
+    if (outcome !== 'failure' && !holder) {
+      const at = cleanSince.get(providerId);
+      if (at !== undefined && clock.now() - at < CLEAN_REUSE_MS) return;
+    }
     const reply = (await runRecord([key(providerId)], [clock.now(), outcome, holder, options.failureThreshold, openMs, options.halfOpenSuccesses, IDLE_MS])) as [string, number, number, number, string];
-    const [, f, o, r, transition] = reply;
+    const [s, f, o, r, transition] = reply;
+    noteState(providerId, s, f);
     if (transition) emit(transition as BreakerEvent, providerId, f, o, r);
   }
 
@@ -94,13 +113,16 @@ export function createBreaker(input: CreateBreakerInput): Breaker {
 
   async function state(providerId: number): Promise<BreakerState> {
     const h = await store.hgetall(key(providerId));
-    return toState(h, clock.now());
+    const st = toState(h, clock.now());
+    noteState(providerId, st.state, st.failures);
+    return st;
   }
 
   const service: Breaker = {
     state,
     async allow(providerId, holder = randomUUID()) {
       const [allowed, s, f, o, r, transition] = (await runAcquire([key(providerId)], [clock.now(), holder, options.halfOpenMaxProbes, PROBE_LEASE_MS, IDLE_MS])) as [number, CircuitState, number, number, number, string];
+      noteState(providerId, s, f);
       if (transition) emit(transition as BreakerEvent, providerId, f, o, r);
       if (allowed === 1 && s === 'half_open') remember(holder, providerId);
       return allowed === 1;
@@ -115,10 +137,12 @@ export function createBreaker(input: CreateBreakerInput): Breaker {
     },
     async reset(providerId) {
       const [prev, f, o, r] = (await runReset([key(providerId)], [clock.now()])) as [CircuitState, number, number, number];
+      noteState(providerId, 'closed', 0);
       if (prev !== 'closed') emit('closed', providerId, f, o, r);
     },
     async forceOpen(providerId, seconds) {
       const ms = seconds === undefined ? openMs : Math.max(1, seconds) * 1000;
+      cleanSince.delete(providerId);
       const [prev, f, o, r] = (await runForce([key(providerId)], [clock.now(), ms, IDLE_MS])) as [CircuitState, number, number, number];
       if (prev !== 'open') emit('opened', providerId, f, o, r);
     },

@@ -1,4 +1,4 @@
-import { createMemoryStore, type Clock, type Logger, type ScriptDefinition, type Store } from '@cch/core';
+import { createMemoryStore, withDeadline, type Clock, type Logger, type ScriptDefinition, type Store } from '@cch/core';
 
 /** How long one store call may take before the breaker decides without it. */
 const CALL_TIMEOUT_MS = 500;
@@ -65,11 +65,5 @@ export function createResilientStore(primary: Store, clock: Clock, logger: Logge
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`store call timed out after ${ms} ms`)), ms);
-  });
-  // A late rejection after the timeout won must not surface as unhandled.
-  p.catch(() => undefined);
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  return withDeadline(p, ms, `store call timed out after ${ms} ms`);
 }

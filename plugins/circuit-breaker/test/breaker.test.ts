@@ -187,6 +187,31 @@ if (redisProblem === undefined) {
       await Promise.all([b1.close(), b2.close(), s1.close(), s2.close()]);
     });
 
+    it('a success on a circuit seen clean costs no store write; once another instance\'s failures are read, it resets them', async () => {
+      const clock = manualClock();
+      const [s1, s2] = await Promise.all([createRedisStore({ url: REDIS_URL, prefix }), createRedisStore({ url: REDIS_URL, prefix })]);
+      const silent = createLogger({ level: 'silent' });
+      const b1 = createBreaker({ store: s1, options: OPTIONS, logger: silent, clock });
+      const b2 = createBreaker({ store: s2, options: OPTIONS, logger: silent, clock });
+      const id = 78;
+      await b2.reset(id); // b2 now knows the circuit as clean
+      await b1.record(id, 'failure');
+      await b1.record(id, 'failure');
+      // b2 saw it clean a moment ago: its success is not written, the failures stand.
+      await b2.record(id, 'success');
+      expect((await b1.state(id)).failures).to.equal(2);
+      // Once b2 reads the state (as the balancer does while routing), its next success resets the count.
+      expect((await b2.state(id)).failures).to.equal(2);
+      await b2.record(id, 'success');
+      expect((await b1.state(id)).failures).to.equal(0);
+      // And after the reuse period a success is written again even without a read.
+      await b1.record(id, 'failure');
+      clock.advance(1500);
+      await b2.record(id, 'success');
+      expect((await b1.state(id)).failures).to.equal(0);
+      await Promise.all([b1.close(), b2.close(), s1.close(), s2.close()]);
+    });
+
     it('fails open to per-instance state when Redis is unreachable, logs it once and says so in the snapshot', async () => {
       const clock = manualClock();
       const dead = await createRedisStore({ url: REDIS_URL, prefix });

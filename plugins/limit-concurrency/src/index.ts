@@ -2,11 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { definePlugin, type Exchange, type ProviderRecord } from '@cch/core';
 import {
   createFailoverStore,
+  createReadCache,
   describeLimit,
   identitySubjects,
   joinLimitServices,
   providerSubject,
   rejectionError,
+  roomy,
   secondsUntil,
   sessionIdOf,
   watchAttempts,
@@ -29,6 +31,9 @@ const options = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** How long a provider's counts, read for the balancer, are reused. */
+const PROVIDER_READ_MS = 100;
 
 /** Retry-After for a full in-flight cap: requests usually finish within seconds. */
 const REQUEST_RETRY_SECONDS = 1;
@@ -64,6 +69,7 @@ export default definePlugin({
     const store = createFailoverStore({ shared: ctx.store, logger: ctx.logger });
     ctx.onClose(() => store.close());
     const limiter = createConcurrencyLimiter(store, { sessionIdleMs, leaseMs: ctx.options.leaseSeconds * 1000 });
+    const providerReads = createReadCache<{ requests: number; sessions: number; sessionActive: boolean }>(PROVIDER_READ_MS);
     const stateOf = (ex: Exchange) => ex.state[ctx.name] as ConcurrencyState | undefined;
 
     joinLimitServices(
@@ -86,13 +92,20 @@ export default definePlugin({
       async (provider, { sessionId }) => {
         const { concurrentRequests: maxReq, concurrentSessions: maxSess } = provider.limits;
         if (maxReq == null && maxSess == null) return true;
-        const r = await limiter.peek(providerSubject(provider), sessionId ?? '', Date.now());
+        // Counts up to 100 ms old are reused while the provider is well below its limits.
+        const r = await providerReads.get(
+          provider.id,
+          () => limiter.peek(providerSubject(provider), '', Date.now()),
+          (v) => roomy(v.requests, maxReq) && roomy(v.sessions, maxSess),
+        );
         if (maxReq != null && r.requests >= maxReq) return false;
-        return maxSess == null || r.sessionActive || r.sessions < maxSess;
+        if (maxSess == null || r.sessions < maxSess) return true;
+        // At its session limit a provider still takes the sessions already active on it.
+        return (await limiter.peek(providerSubject(provider), sessionId ?? '', Date.now())).sessionActive;
       },
     );
 
-    ctx.use('limit', async (c, next) => {
+    ctx.use('limit', (c, next) => {
       const ex = c.exchange;
       if (!ex.identity || ex.endpoint.operation !== 'generate') return next();
       const sessionId = sessionIdOf(ex);
@@ -101,9 +114,10 @@ export default definePlugin({
       const checks: ConcurrencyCheck[] = identitySubjects(ex.identity)
         .filter((s) => s.limits.concurrentRequests !== undefined || s.limits.concurrentSessions !== undefined)
         .map((subject) => ({ subject, requests: subject.limits.concurrentRequests, sessions: subject.limits.concurrentSessions }));
-      if (checks.length > 0) {
-        const now = Date.now();
-        const r = await limiter.acquire(checks, ex.id, sessionId, now);
+      if (checks.length === 0) return next();
+      const now = Date.now();
+      // Checked alongside the other limits (one store round trip); the proxy waits for the verdict.
+      const admission = limiter.acquire(checks, ex.id, sessionId, now).then((r) => {
         if (!r.ok) {
           const dim = r.kind === 'requests' ? 'concurrentRequests' : 'concurrentSessions';
           const limit = r.kind === 'requests' ? r.check.requests! : r.check.sessions!;
@@ -124,8 +138,11 @@ export default definePlugin({
         }
         state.subjects = checks.map((ch) => ch.subject);
         state.on = r.on;
-      }
-      await next();
+      });
+      // Settle releases only after the acquire is done (whatever its verdict).
+      state.pending.push(admission.catch(() => undefined));
+      c.admit(admission);
+      return next();
     });
 
     // Providers hold a slot from the moment the proxy picks them until the exchange settles.

@@ -2,17 +2,23 @@ import { Type } from '@sinclair/typebox';
 import { assertTimeZone, calendarWindows, definePlugin, parseResetTime, type SettledExchange } from '@cch/core';
 import {
   createFailoverStore,
+  createReadCache,
   identitySubjects,
   joinLimitServices,
   microsToUsd,
   providerSubject,
+  roomy,
+  toMicros,
   type Backend,
   type LimitUsage,
   type Subject,
 } from '../../limits-common/src/index.ts';
 import { estimateMicros, pricingLookup, settledMicros } from './estimate.ts';
-import { createLedger, USD_DIMENSIONS, type SettleTarget } from './ledger.ts';
+import { createLedger, USD_DIMENSIONS, type LedgerReading, type SettleTarget } from './ledger.ts';
 import { budgetRejection } from './messages.ts';
+
+/** How long a provider's spend, read for the balancer, is reused. */
+const PROVIDER_READ_MS = 100;
 
 const options = Type.Object(
   {
@@ -27,9 +33,11 @@ const options = Type.Object(
 );
 
 interface CostState {
+  /** Subjects holding a reservation for this request (set once the reservation is in place). */
   subjects: Subject[];
   at: number;
   on: Backend;
+  reserving?: Promise<unknown>;
   settled?: boolean;
 }
 
@@ -57,6 +65,7 @@ export default definePlugin({
     const ledger = createLedger(store, { timezone, resetMinutes, reservationTtlMs: o.reservationTtlSeconds * 1000 });
     const pricing = pricingLookup(ctx);
     const unpriced = new Set<string>();
+    const providerReads = createReadCache<LedgerReading>(PROVIDER_READ_MS);
 
     joinLimitServices(
       ctx,
@@ -90,47 +99,65 @@ export default definePlugin({
       async (provider) => {
         const s = providerSubject(provider);
         if (!USD_DIMENSIONS.some((d) => s.limits[d] !== undefined)) return true;
-        const r = await ledger.read(s, Date.now());
-        return USD_DIMENSIONS.every((d) => s.limits[d] === undefined || microsToUsd(r.settled[d] + r.reserved) < s.limits[d]!);
+        const within = (r: LedgerReading, roomyOnly: boolean) =>
+          USD_DIMENSIONS.every((d) => {
+            const limit = s.limits[d];
+            if (limit === undefined) return true;
+            const used = r.settled[d] + r.reserved;
+            return roomyOnly ? roomy(used, toMicros(limit)) : microsToUsd(used) < limit;
+          });
+        // A reading up to 100 ms old is reused while the provider is well below every budget.
+        const r = await providerReads.get(provider.id, () => ledger.read(s, Date.now()), (v) => within(v, true));
+        return within(r, false);
       },
     );
 
-    ctx.use('limit', async (c, next) => {
+    ctx.use('limit', (c, next) => {
       const ex = c.exchange;
       if (!ex.identity || ex.endpoint.operation !== 'generate') return next();
       const subjects = identitySubjects(ex.identity).filter((s) => USD_DIMENSIONS.some((d) => s.limits[d] !== undefined));
-      if (subjects.length > 0) {
-        const now = Date.now();
-        const amount = estimateMicros(ex, pricing(), o);
-        const r = await ledger.reserve(subjects, ex.id, amount, now);
+      const now = Date.now();
+      // Spend is booked even without a limit (read-outs, and a limit added later starts from the truth).
+      const st: CostState = { subjects: [], at: now, on: 'shared' };
+      ex.state[ctx.name] = st;
+      if (subjects.length === 0) return next();
+      const amount = estimateMicros(ex, pricing(), o);
+      // Checked alongside the other limits (one store round trip); the proxy waits for the verdict.
+      const admission = ledger.reserve(subjects, ex.id, amount, now).then((r) => {
         if (!r.ok) throw budgetRejection(r.violations, now);
-        ex.state[ctx.name] = { subjects, at: now, on: r.on } satisfies CostState;
-      } else {
-        // Spend is still booked (read-outs, and a limit added later starts from the truth).
-        ex.state[ctx.name] = { subjects: [], at: Date.now(), on: 'shared' } satisfies CostState;
-      }
-      await next();
+        st.subjects = subjects;
+        st.on = r.on;
+      });
+      // Settle books only after the hold is in place (or refused), so it releases what was held.
+      st.reserving = admission.catch(() => undefined);
+      c.admit(admission);
+      return next();
     });
 
     ctx.onSettle(async (ex) => {
       const st = ex.state[ctx.name] as CostState | undefined;
       if (!st || st.settled || !ex.identity) return;
       st.settled = true;
+      await st.reserving;
       const { micros, priced } = settledMicros(ex, pricing());
       const model = ex.servedModel ?? ex.model ?? '?';
       if (!priced && !unpriced.has(model)) {
         unpriced.add(model);
         ctx.logger.warn({ model }, 'no price for this model: its spend does not count toward USD limits');
       }
+      // Nothing held and nothing spent (a refused or free request): nothing to book.
+      if (micros <= 0 && st.subjects.length === 0) return;
       const now = Date.now();
       const targets: SettleTarget[] = identitySubjects(ex.identity).map((subject) => ({ subject, track5h: true }));
-      await settleIdentity(ex, st, targets, micros, now);
-      if (ex.provider && micros > 0) {
-        const p = providerSubject(ex.provider);
-        await ledger
-          .settle([{ subject: p, track5h: p.limits.usd5h !== undefined }], ex.id, micros, st.at, now)
-          .catch((err: unknown) => ctx.logger.warn({ err, provider: ex.provider?.name }, 'provider spend not recorded'));
-      }
+      // Both go out together (one store round trip).
+      const provider = ex.provider && micros > 0 ? providerSubject(ex.provider) : undefined;
+      await Promise.all([
+        settleIdentity(ex, st, targets, micros, now),
+        provider &&
+          ledger
+            .settle([{ subject: provider, track5h: provider.limits.usd5h !== undefined }], ex.id, micros, st.at, now)
+            .catch((err: unknown) => ctx.logger.warn({ err, provider: ex.provider?.name }, 'provider spend not recorded')),
+      ]);
     });
 
     /**

@@ -1,8 +1,10 @@
-import { counterKey, toMicros, type Backend, type FailoverStore, type Subject } from '../../limits-common/src/index.ts';
+import { counterKey, createTtlRefresher, toMicros, type Backend, type FailoverStore, type Subject } from '../../limits-common/src/index.ts';
 import { DIMENSIONS, KEYS_PER_SUBJECT, READ, RESERVE, SETTLE } from './scripts.ts';
-import { calendarWindows, DAY_MS, type CalendarKind, type Span } from '@cch/core';
+import { calendarWindows, type CalendarKind, type Span } from '@cch/core';
 
 export const FIVE_HOURS_MS = 5 * 3_600_000;
+/** This instance refreshes a subject's key TTLs at most this often (they last half an hour or more). */
+const TTL_REFRESH_MS = 20_000;
 
 export type UsdDimension = 'usd5h' | 'usdDaily' | 'usdWeekly' | 'usdMonthly' | 'usdTotal';
 /** In script order (dimension 1 … 5). */
@@ -69,15 +71,17 @@ export function createLedger(store: FailoverStore, opts: LedgerOptions): Ledger 
   const settle = store.define<number>(SETTLE);
   const read = store.define<number[]>(READ);
   const windowsAt = (t: number) => calendarWindows(t, opts.timezone, opts.resetMinutes);
+  const refresher = createTtlRefresher(TTL_REFRESH_MS);
+  const starts = (w: Record<CalendarKind, Span>) => [w.daily.start, w.weekly.start, w.monthly.start];
 
-  function keysOf(s: Subject, w: Record<CalendarKind, Span>): string[] {
-    const base = counterKey(s, 'usd');
-    return [`${base}:res`, `${base}:resamt`, `${base}:5h`, `${base}:5hsum`, `${base}:d:${w.daily.start}`, `${base}:w:${w.weekly.start}`, `${base}:m:${w.monthly.start}`, `${base}:total`];
+  function keysOf(s: Subject): string[] {
+    const base = counterKey(s, 'usd2');
+    return [`${base}:res`, `${base}:5h`, `${base}:sums`];
   }
 
   function sameSlot(subjects: Subject[]): void {
-    const tags = new Set(subjects.map((s) => s.tag));
-    if (tags.size > 1) throw new Error(`one ledger call must stay in one hash slot, got ${[...tags].join(', ')}`);
+    const tag = subjects[0]?.tag;
+    for (const s of subjects) if (s.tag !== tag) throw new Error(`one ledger call must stay in one hash slot, got ${tag} and ${s.tag}`);
   }
 
   function limitMicros(s: Subject, d: UsdDimension): number {
@@ -89,9 +93,19 @@ export function createLedger(store: FailoverStore, opts: LedgerOptions): Ledger 
     async reserve(subjects, id, amountMicros, now) {
       sameSlot(subjects);
       const w = windowsAt(now);
-      const keys = subjects.flatMap((s) => keysOf(s, w));
+      const keys = subjects.flatMap(keysOf);
       const limits = subjects.flatMap((s) => USD_DIMENSIONS.map((d) => limitMicros(s, d)));
-      const args = [now, id, Math.max(0, Math.round(amountMicros)), now + opts.reservationTtlMs, FIVE_HOURS_MS, opts.reservationTtlMs + 60_000, ...limits];
+      const args = [
+        now,
+        id,
+        Math.max(0, Math.round(amountMicros)),
+        now + opts.reservationTtlMs,
+        FIVE_HOURS_MS,
+        opts.reservationTtlMs + 60_000,
+        refresher.due(keys[0]!, now),
+        ...starts(w),
+        ...limits,
+      ];
       const { value: r, on } = await reserve(keys, args);
       if (r[0] === 1) return { ok: true, on };
       const violations: Violation[] = [];
@@ -113,16 +127,15 @@ export function createLedger(store: FailoverStore, opts: LedgerOptions): Ledger 
     async settle(targets, id, costMicros, at, now, o = {}) {
       sameSlot(targets.map((t) => t.subject));
       const w = windowsAt(at);
-      const ttl = (span: Span) => Math.max(span.end - now, 0) + DAY_MS;
-      const keys = targets.flatMap((t) => keysOf(t.subject, w));
-      const args = [now, id, Math.max(0, Math.round(costMicros)), FIVE_HOURS_MS, ...targets.flatMap((t) => [ttl(w.daily), ttl(w.weekly), ttl(w.monthly), t.track5h ? 1 : 0])];
+      const keys = targets.flatMap((t) => keysOf(t.subject));
+      const args = [now, id, Math.max(0, Math.round(costMicros)), FIVE_HOURS_MS, refresher.due(keys[1]!, now), ...starts(w), ...targets.map((t) => (t.track5h ? 1 : 0))];
       const { on } = await settle(keys, args, { on: o.on, replay: true });
       return on;
     },
 
     async read(subject, now) {
       const w = windowsAt(now);
-      const { value: r } = await read(keysOf(subject, w), [now, FIVE_HOURS_MS]);
+      const { value: r } = await read(keysOf(subject), [now, FIVE_HOURS_MS, ...starts(w)]);
       const settled = Object.fromEntries(USD_DIMENSIONS.map((d, i) => [d, r[1 + i]!])) as Record<UsdDimension, number>;
       return { reserved: r[0]!, settled, fiveHourFreeAtMs: r[6]! >= 0 ? r[6]! + FIVE_HOURS_MS : undefined, windows: w };
     },

@@ -2,56 +2,67 @@
  * The USD ledger's atomic scripts, in Lua for Redis and in JavaScript for the memory store.
  * Money is integer micro-dollars throughout.
  *
- * Each subject (key, user or provider) owns eight keys, always passed in this order:
- *   1 res     sorted set  reservation id → expiry (ms)
- *   2 resamt  hash        reservation id → µ$ held
- *   3 r5      sorted set  "<id>|<µ$>" → settle time: spend of the rolling 5 h window
- *   4 r5sum   string      running sum of r5 (entries are subtracted as they leave)
- *   5 day     string      µ$ settled in the current daily window (key named by window start)
- *   6 week    string      … weekly window
- *   7 month   string      … monthly window
- *   8 total   string      µ$ settled, all time
+ * Each subject (key, user or provider) owns three keys, always passed in this order:
+ *   1 res   hash        reservation id → "<µ$ held>|<expiry ms>"
+ *   2 r5    sorted set  "<id>|<µ$>" → settle time: spend of the rolling 5 h window
+ *   3 sums  hash        `5h` running sum of r5 (entries are subtracted as they leave),
+ *                       `d:<start>` / `w:<start>` / `m:<start>` µ$ settled in the calendar window
+ *                       starting at <start> (older windows' fields are dropped when a new one
+ *                       begins), `total` all time
  * Dimensions are numbered 1 = 5 h, 2 = daily, 3 = weekly, 4 = monthly, 5 = total.
+ *
+ * Store work per request is what the gateway's throughput is made of, so each script touches as
+ * few keys as it can: one HGETALL for the holds, one HMGET for every window, TTLs set only when a
+ * key may be new or the caller says a refresh is due.
  */
 import type { LocalDb, ScriptDefinition } from '@cch/core';
 
-export const KEYS_PER_SUBJECT = 8;
+export const KEYS_PER_SUBJECT = 3;
 export const DIMENSIONS = 5;
 
 const LUA_HELPERS = `
 local function num(v) return tonumber(v) or 0 end
-local function cleanup(k, now, fiveH)
-  local res, resamt, r5, r5sum = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
-  for _, m in ipairs(redis.call('ZRANGEBYSCORE', res, '-inf', now)) do redis.call('HDEL', resamt, m) end
-  redis.call('ZREMRANGEBYSCORE', res, '-inf', now)
-  if redis.call('ZCARD', res) == 0 then redis.call('DEL', resamt) end
+-- Drops 5 h log entries older than the window from the log and its running sum.
+local function trim5h(k, now, fiveH)
+  local old = redis.call('ZRANGEBYSCORE', KEYS[k + 1], '-inf', now - fiveH)
+  if #old == 0 then return end
   local gone = 0
-  for _, m in ipairs(redis.call('ZRANGEBYSCORE', r5, '-inf', now - fiveH)) do gone = gone + num(string.match(m, '|(%d+)$')) end
-  if gone > 0 then redis.call('DECRBY', r5sum, gone) end
-  redis.call('ZREMRANGEBYSCORE', r5, '-inf', now - fiveH)
-  if redis.call('ZCARD', r5) == 0 then redis.call('DEL', r5sum) end
+  for _, m in ipairs(old) do gone = gone + num(string.match(m, '|(%d+)$')) end
+  if gone > 0 then redis.call('HINCRBY', KEYS[k + 2], '5h', -gone) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', now - fiveH)
 end
-local function reserved(k)
-  local total = 0
-  for _, v in ipairs(redis.call('HVALS', KEYS[k + 1])) do total = total + num(v) end
-  return total
-end
-local function settled(k)
-  local out = {}
-  for d = 1, 5 do out[d] = num(redis.call('GET', KEYS[k + 2 + d])) end
-  return out
+-- µ$ held by live reservations; expired ones are dropped. Returns held, count of live holds.
+local function holds(k, now)
+  local all = redis.call('HGETALL', KEYS[k])
+  local total, live = 0, 0
+  for i = 1, #all, 2 do
+    local amount, expiry = string.match(all[i + 1], '^(%d+)|(%d+)$')
+    if tonumber(expiry) <= now then redis.call('HDEL', KEYS[k], all[i])
+    else total = total + tonumber(amount); live = live + 1 end
+  end
+  return total, live
 end
 -- When enough 5 h spend has left for settled + held to drop below the limit, or -1 if it never will.
-local function fiveHFreeAt(k, limit, held, fiveH)
-  local over = num(redis.call('GET', KEYS[k + 3])) + held - limit
+local function fiveHFreeAt(k, limit, sum5h, held, fiveH)
   if held >= limit then return -1 end
+  local over = sum5h + held - limit
   local acc = 0
-  local entries = redis.call('ZRANGEBYSCORE', KEYS[k + 2], '-inf', '+inf', 'WITHSCORES')
+  local entries = redis.call('ZRANGE', KEYS[k + 1], 0, -1, 'WITHSCORES')
   for i = 1, #entries, 2 do
     acc = acc + num(string.match(entries[i], '|(%d+)$'))
     if acc > over then return tonumber(entries[i + 1]) + fiveH end
   end
   return -1
+end
+-- Books cost into a calendar field; when the field is new, older windows of that kind are dropped.
+local function book(k, kind, start, cost)
+  local field = kind .. ':' .. start
+  if redis.call('HINCRBY', KEYS[k + 2], field, cost) == cost then
+    for _, f in ipairs(redis.call('HKEYS', KEYS[k + 2])) do
+      local fk, fs = string.match(f, '^(%a):(%d+)$')
+      if fk == kind and tonumber(fs) < tonumber(start) then redis.call('HDEL', KEYS[k + 2], f) end
+    end
+  end
 end
 `;
 
@@ -59,94 +70,113 @@ end
 const num = (v: string | null | undefined): number => (v == null ? 0 : Number(v) || 0);
 const amountOf = (member: string): number => num(/\|(\d+)$/.exec(member)?.[1]);
 
-function cleanup(db: LocalDb, keys: string[], k: number, now: number, fiveH: number): void {
-  const [res, resamt, r5, r5sum] = [keys[k]!, keys[k + 1]!, keys[k + 2]!, keys[k + 3]!];
-  for (const { member } of db.zrangeByScore(res, -Infinity, now)) db.hdel(resamt, member);
-  db.zremRangeByScore(res, -Infinity, now);
-  if (db.zcard(res) === 0) db.del(resamt);
-  let gone = 0;
-  for (const { member } of db.zrangeByScore(r5, -Infinity, now - fiveH)) gone += amountOf(member);
-  if (gone > 0) db.incrBy(r5sum, -gone);
-  db.zremRangeByScore(r5, -Infinity, now - fiveH);
-  if (db.zcard(r5) === 0) db.del(r5sum);
+function trim5h(db: LocalDb, keys: string[], k: number, now: number, fiveH: number): void {
+  const old = db.zrangeByScore(keys[k + 1]!, -Infinity, now - fiveH);
+  if (old.length === 0) return;
+  const gone = old.reduce((a, { member }) => a + amountOf(member), 0);
+  if (gone > 0) db.hincrBy(keys[k + 2]!, '5h', -gone);
+  db.zremRangeByScore(keys[k + 1]!, -Infinity, now - fiveH);
 }
 
-const reservedOf = (db: LocalDb, keys: string[], k: number): number => Object.values(db.hgetall(keys[k + 1]!)).reduce((a, v) => a + num(v), 0);
+function holds(db: LocalDb, keys: string[], k: number, now: number): [number, number] {
+  let total = 0;
+  let live = 0;
+  for (const [id, v] of Object.entries(db.hgetall(keys[k]!))) {
+    const [amount, expiry] = v.split('|').map(Number) as [number, number];
+    if (expiry <= now) db.hdel(keys[k]!, id);
+    else {
+      total += amount;
+      live++;
+    }
+  }
+  return [total, live];
+}
 
-const settledOf = (db: LocalDb, keys: string[], k: number): number[] => [1, 2, 3, 4, 5].map((d) => num(db.get(keys[k + 2 + d]!)));
-
-function fiveHFreeAt(db: LocalDb, keys: string[], k: number, limit: number, held: number, fiveH: number): number {
-  const over = num(db.get(keys[k + 3]!)) + held - limit;
+function fiveHFreeAt(db: LocalDb, keys: string[], k: number, limit: number, sum5h: number, held: number, fiveH: number): number {
   if (held >= limit) return -1;
+  const over = sum5h + held - limit;
   let acc = 0;
-  for (const { member, score } of db.zrangeByScore(keys[k + 2]!, -Infinity, Infinity)) {
+  for (const { member, score } of db.zrangeByScore(keys[k + 1]!, -Infinity, Infinity)) {
     acc += amountOf(member);
     if (acc > over) return score + fiveH;
   }
   return -1;
 }
 
+function book(db: LocalDb, keys: string[], k: number, kind: string, start: string, cost: number): void {
+  if (db.hincrBy(keys[k + 2]!, `${kind}:${start}`, cost) !== cost) return;
+  for (const f of Object.keys(db.hgetall(keys[k + 2]!))) {
+    const m = /^([a-z]):(\d+)$/.exec(f);
+    if (m && m[1] === kind && Number(m[2]) < Number(start)) db.hdel(keys[k + 2]!, f);
+  }
+}
+
 /**
  * Check every limited dimension of every subject against settled + reserved spend; if all
  * have budget left (used < limit), hold `amount` for this request in every subject.
- * ARGV: now, id, amount, reservation expiry, 5 h in ms, reservation key TTL, then 5 limits
- * per subject (-1 = unlimited).
+ * ARGV: now, id, amount, reservation expiry, 5 h in ms, reservation key TTL, refresh TTLs (0|1),
+ * daily, weekly and monthly window starts, then 5 limits per subject (-1 = unlimited).
  * Returns [1] or [0, then per violation: subject, dimension, settled, reserved, 5 h free-at].
  */
 export const RESERVE: ScriptDefinition = {
-  name: 'limitCostReserve',
+  name: 'limitCostReserve2',
   lua: `${LUA_HELPERS}
 local now, member, amount = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
-local expiry, fiveH, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local n = #KEYS / 8
+local expiry, fiveH, ttl, refresh = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] == '1'
+local d, w, m = ARGV[8], ARGV[9], ARGV[10]
+local n = #KEYS / 3
 local bad = {0}
+local fresh = {}
 for s = 0, n - 1 do
-  local k = s * 8 + 1
-  cleanup(k, now, fiveH)
-  local held = reserved(k)
-  local st = settled(k)
-  for d = 1, 5 do
-    local limit = tonumber(ARGV[6 + s * 5 + d])
-    if limit >= 0 and st[d] + held >= limit then
+  local k = s * 3 + 1
+  local a = 10 + s * 5
+  if tonumber(ARGV[a + 1]) >= 0 then trim5h(k, now, fiveH) end
+  local held, live = holds(k, now)
+  fresh[s] = live == 0
+  local st = redis.call('HMGET', KEYS[k + 2], '5h', 'd:' .. d, 'w:' .. w, 'm:' .. m, 'total')
+  for i = 1, 5 do
+    local limit = tonumber(ARGV[a + i])
+    local spent = num(st[i])
+    if limit >= 0 and spent + held >= limit then
       local freeAt = 0
-      if d == 1 then freeAt = fiveHFreeAt(k, limit, held, fiveH) end
-      for _, v in ipairs({s + 1, d, st[d], held, freeAt}) do bad[#bad + 1] = v end
+      if i == 1 then freeAt = fiveHFreeAt(k, limit, spent, held, fiveH) end
+      for _, v in ipairs({s + 1, i, spent, held, freeAt}) do bad[#bad + 1] = v end
     end
   end
 end
 if #bad > 1 then return bad end
 for s = 0, n - 1 do
-  local k = s * 8 + 1
-  redis.call('ZADD', KEYS[k], expiry, member)
-  redis.call('HSET', KEYS[k + 1], member, amount)
-  redis.call('PEXPIRE', KEYS[k], ttl)
-  redis.call('PEXPIRE', KEYS[k + 1], ttl)
+  local k = s * 3 + 1
+  redis.call('HSET', KEYS[k], member, string.format('%d|%d', amount, expiry))
+  if refresh or fresh[s] then redis.call('PEXPIRE', KEYS[k], ttl) end
 end
 return {1}
 `,
   local(db, keys, args) {
     const [now, member, amount, expiry, fiveH, ttl] = [Number(args[0]), args[1]!, Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5])];
+    const refresh = args[6] === '1';
+    const [d, w, m] = [args[7]!, args[8]!, args[9]!];
     const n = keys.length / KEYS_PER_SUBJECT;
     const bad: number[] = [0];
+    const fresh: boolean[] = [];
     for (let s = 0; s < n; s++) {
       const k = s * KEYS_PER_SUBJECT;
-      cleanup(db, keys, k, now, fiveH);
-      const held = reservedOf(db, keys, k);
-      const st = settledOf(db, keys, k);
-      for (let d = 1; d <= DIMENSIONS; d++) {
-        const limit = Number(args[5 + s * DIMENSIONS + d]);
-        if (limit >= 0 && st[d - 1]! + held >= limit) {
-          bad.push(s + 1, d, st[d - 1]!, held, d === 1 ? fiveHFreeAt(db, keys, k, limit, held, fiveH) : 0);
-        }
+      const a = 9 + s * DIMENSIONS;
+      if (Number(args[a + 1]) >= 0) trim5h(db, keys, k, now, fiveH);
+      const [held, live] = holds(db, keys, k, now);
+      fresh[s] = live === 0;
+      const st = ['5h', `d:${d}`, `w:${w}`, `m:${m}`, 'total'].map((f) => num(db.hget(keys[k + 2]!, f)));
+      for (let i = 1; i <= DIMENSIONS; i++) {
+        const limit = Number(args[a + i]);
+        const spent = st[i - 1]!;
+        if (limit >= 0 && spent + held >= limit) bad.push(s + 1, i, spent, held, i === 1 ? fiveHFreeAt(db, keys, k, limit, spent, held, fiveH) : 0);
       }
     }
     if (bad.length > 1) return bad;
     for (let s = 0; s < n; s++) {
       const k = s * KEYS_PER_SUBJECT;
-      db.zadd(keys[k]!, expiry, member);
-      db.hset(keys[k + 1]!, member, String(amount));
-      db.pexpire(keys[k]!, ttl);
-      db.pexpire(keys[k + 1]!, ttl);
+      db.hset(keys[k]!, member, `${amount}|${expiry}`);
+      if (refresh || fresh[s]) db.pexpire(keys[k]!, ttl);
     }
     return [1];
   },
@@ -154,81 +184,79 @@ return {1}
 
 /**
  * Drop this request's reservation from every subject and, when `cost` > 0, add the real cost
- * to each window. ARGV: now, id, cost, 5 h in ms, then per subject: day/week/month key TTLs and
- * whether to keep a 5 h log (1/0). Returns 1.
+ * to each window. ARGV: now, id, cost, 5 h in ms, refresh TTLs (0|1), daily, weekly and monthly
+ * window starts, then per subject whether to keep a 5 h log (1/0). Returns 1.
  */
 export const SETTLE: ScriptDefinition = {
-  name: 'limitCostSettle',
+  name: 'limitCostSettle2',
   lua: `${LUA_HELPERS}
-local now, member, cost, fiveH = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = #KEYS / 8
+local now, member, cost, fiveH, refresh = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
+local d, w, m = ARGV[6], ARGV[7], ARGV[8]
+local n = #KEYS / 3
 for s = 0, n - 1 do
-  local k = s * 8 + 1
-  local a = 4 + s * 4
-  redis.call('ZREM', KEYS[k], member)
-  redis.call('HDEL', KEYS[k + 1], member)
+  local k = s * 3 + 1
+  redis.call('HDEL', KEYS[k], member)
   if cost > 0 then
-    cleanup(k, now, fiveH)
-    if tonumber(ARGV[a + 4]) == 1 then
-      redis.call('ZADD', KEYS[k + 2], now, member .. '|' .. string.format('%d', cost))
-      redis.call('INCRBY', KEYS[k + 3], cost)
-      redis.call('PEXPIRE', KEYS[k + 2], fiveH + 3600000)
-      redis.call('PEXPIRE', KEYS[k + 3], fiveH + 3600000)
+    if tonumber(ARGV[9 + s]) == 1 then
+      trim5h(k, now, fiveH)
+      redis.call('ZADD', KEYS[k + 1], now, member .. '|' .. string.format('%d', cost))
+      if redis.call('HINCRBY', KEYS[k + 2], '5h', cost) == cost or refresh then
+        redis.call('PEXPIRE', KEYS[k + 1], fiveH + 3600000)
+      end
     end
-    for w = 1, 3 do
-      redis.call('INCRBY', KEYS[k + 3 + w], cost)
-      redis.call('PEXPIRE', KEYS[k + 3 + w], tonumber(ARGV[a + w]))
-    end
-    redis.call('INCRBY', KEYS[k + 7], cost)
+    book(k, 'd', d, cost)
+    book(k, 'w', w, cost)
+    book(k, 'm', m, cost)
+    redis.call('HINCRBY', KEYS[k + 2], 'total', cost)
   end
 end
 return 1
 `,
   local(db, keys, args) {
     const [now, member, cost, fiveH] = [Number(args[0]), args[1]!, Number(args[2]), Number(args[3])];
+    const refresh = args[4] === '1';
+    const [d, w, m] = [args[5]!, args[6]!, args[7]!];
     const n = keys.length / KEYS_PER_SUBJECT;
     for (let s = 0; s < n; s++) {
       const k = s * KEYS_PER_SUBJECT;
-      const a = 3 + s * 4;
-      db.zrem(keys[k]!, member);
-      db.hdel(keys[k + 1]!, member);
+      db.hdel(keys[k]!, member);
       if (cost <= 0) continue;
-      cleanup(db, keys, k, now, fiveH);
-      if (Number(args[a + 4]) === 1) {
-        db.zadd(keys[k + 2]!, now, `${member}|${cost}`);
-        db.incrBy(keys[k + 3]!, cost);
-        db.pexpire(keys[k + 2]!, fiveH + 3_600_000);
-        db.pexpire(keys[k + 3]!, fiveH + 3_600_000);
+      if (Number(args[8 + s]) === 1) {
+        trim5h(db, keys, k, now, fiveH);
+        db.zadd(keys[k + 1]!, now, `${member}|${cost}`);
+        if (db.hincrBy(keys[k + 2]!, '5h', cost) === cost || refresh) db.pexpire(keys[k + 1]!, fiveH + 3_600_000);
       }
-      for (let w = 1; w <= 3; w++) {
-        db.incrBy(keys[k + 3 + w]!, cost);
-        db.pexpire(keys[k + 3 + w]!, Number(args[a + w]));
-      }
-      db.incrBy(keys[k + 7]!, cost);
+      book(db, keys, k, 'd', d, cost);
+      book(db, keys, k, 'w', w, cost);
+      book(db, keys, k, 'm', m, cost);
+      db.hincrBy(keys[k + 2]!, 'total', cost);
     }
     return 1;
   },
 };
 
 /**
- * One subject's ledger now. ARGV: now, 5 h in ms.
+ * One subject's ledger now. ARGV: now, 5 h in ms, daily, weekly and monthly window starts.
  * Returns [reserved, 5 h, daily, weekly, monthly, total, oldest 5 h entry time or -1].
  */
 export const READ: ScriptDefinition = {
-  name: 'limitCostRead',
+  name: 'limitCostRead2',
   lua: `${LUA_HELPERS}
 local now, fiveH = tonumber(ARGV[1]), tonumber(ARGV[2])
-cleanup(1, now, fiveH)
-local st = settled(1)
-local first = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+trim5h(1, now, fiveH)
+local held = holds(1, now)
+local st = redis.call('HMGET', KEYS[3], '5h', 'd:' .. ARGV[3], 'w:' .. ARGV[4], 'm:' .. ARGV[5], 'total')
+local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 local oldest = -1
 if #first > 0 then oldest = tonumber(first[2]) end
-return {reserved(1), st[1], st[2], st[3], st[4], st[5], oldest}
+return {held, num(st[1]), num(st[2]), num(st[3]), num(st[4]), num(st[5]), oldest}
 `,
   local(db, keys, args) {
     const [now, fiveH] = [Number(args[0]), Number(args[1])];
-    cleanup(db, keys, 0, now, fiveH);
-    const first = db.zrangeByScore(keys[2]!, -Infinity, Infinity)[0];
-    return [reservedOf(db, keys, 0), ...settledOf(db, keys, 0), first ? first.score : -1];
+    trim5h(db, keys, 0, now, fiveH);
+    const [held] = holds(db, keys, 0, now);
+    const st = ['5h', `d:${args[2]}`, `w:${args[3]}`, `m:${args[4]}`, 'total'].map((f) => num(db.hget(keys[2]!, f)));
+    const first = db.zrangeByScore(keys[1]!, -Infinity, Infinity)[0];
+    return [held, ...st, first ? first.score : -1];
   },
 };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Limits } from '@cch/core';
-import { keySubject, providerSubject, toMicros, userSubject, type Subject } from '../../limits-common/src/index.ts';
+import { counterKey, keySubject, providerSubject, toMicros, userSubject, type Subject } from '../../limits-common/src/index.ts';
 import { manualClock, storeCases, type ManualClock, type StoreSubject } from '../../limits-common/test/helpers.ts';
 import { createLedger, FIVE_HOURS_MS, type Ledger } from '../src/ledger.ts';
 import { budgetRejection } from '../src/messages.ts';
@@ -190,6 +190,39 @@ for (const sc of storeCases()) {
         await ledger.settle([{ subject: k, track5h: true }], id(), usd(0.000123), clock.now(), clock.now());
       }
       expect((await ledger.read(k, clock.now())).settled.usdTotal).to.equal(12_300);
+    });
+
+    it('drops finished calendar windows when a new one begins, even if a late settle books into the old one', async () => {
+      const k = key({ usdDaily: 5 });
+      const sumsKey = `${counterKey(k, 'usd2')}:sums`;
+      const fields = async () => Object.keys(await subject.raw.hgetall(sumsKey)).filter((f) => f.startsWith('d:')).length;
+      clock.set(Date.parse('2025-03-05T15:00:00Z')); // 23:00 local, day 1
+      const before = clock.now();
+      expect((await spend([k], 1)).ok).to.equal(true);
+      // A request reserved on day 1 is still running when day 2 begins.
+      const late = id();
+      expect((await ledger.reserve([k], late, usd(0.5), before)).ok).to.equal(true);
+      clock.set(Date.parse('2025-03-05T16:30:00Z')); // 00:30 local, day 2
+      expect((await spend([k], 2)).ok).to.equal(true);
+      expect(await fields()).to.equal(1); // day 1 dropped when day 2 began
+      // The late request settles into day 1 (its reservation time): day 2 is untouched.
+      await ledger.settle([{ subject: k, track5h: true }], late, usd(0.5), before, clock.now());
+      const r = await ledger.read(k, clock.now());
+      expect(r.settled.usdDaily).to.equal(usd(2));
+      expect(r.settled.usdTotal).to.equal(usd(3.5));
+      expect(r.reserved).to.equal(0);
+      // Day 3 drops both older fields.
+      clock.set(Date.parse('2025-03-06T17:00:00Z'));
+      expect((await spend([k], 0.25)).ok).to.equal(true);
+      expect(await fields()).to.equal(1);
+      expect((await ledger.read(k, clock.now())).settled.usdDaily).to.equal(usd(0.25));
+    });
+
+    it('gives holds a TTL, so a subject whose requests all vanished leaves nothing behind', async () => {
+      const k = key({ usdDaily: 5 });
+      expect((await ledger.reserve([k], id(), usd(0.5), clock.now())).ok).to.equal(true);
+      const ttl = await subject.raw.pttl(`${counterKey(k, 'usd2')}:res`);
+      expect(ttl).to.be.greaterThan(RES_TTL).and.at.most(RES_TTL + 60_000);
     });
   });
 }

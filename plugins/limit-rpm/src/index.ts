@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { definePlugin, type Exchange, type ProviderRecord } from '@cch/core';
 import {
   createFailoverStore,
+  createReadCache,
   describeLimit,
   identitySubjects,
   joinLimitServices,
@@ -9,6 +10,7 @@ import {
   rateLimitHeaders,
   rejectionError,
   resetPhrase,
+  roomy,
   secondsUntil,
   watchAttempts,
   type LimitUsage,
@@ -16,6 +18,9 @@ import {
 import { createRpmLimiter, type RpmCheck } from './limiter.ts';
 
 const options = Type.Object({}, { additionalProperties: false });
+
+/** How long a provider's count, read for the balancer, is reused. */
+const PROVIDER_READ_MS = 100;
 
 /**
  * Requests per minute: an exact sliding window per key, per user (its group's limit unless it
@@ -32,6 +37,7 @@ export default definePlugin({
     const store = createFailoverStore({ shared: ctx.store, logger: ctx.logger });
     ctx.onClose(() => store.close());
     const limiter = createRpmLimiter(store);
+    const providerReads = createReadCache<{ count: number; freeAtMs: number | undefined }>(PROVIDER_READ_MS);
 
     joinLimitServices(
       ctx,
@@ -51,11 +57,17 @@ export default definePlugin({
       async (provider) => {
         const limit = provider.limits.rpm;
         if (limit == null) return true;
-        return (await limiter.peek(providerSubject(provider), Date.now())).count < limit;
+        // A reading up to 100 ms old is reused while the provider is well below its limit.
+        const { count } = await providerReads.get(
+          provider.id,
+          () => limiter.peek(providerSubject(provider), Date.now()),
+          (v) => roomy(v.count, limit),
+        );
+        return count < limit;
       },
     );
 
-    ctx.use('limit', async (c, next) => {
+    ctx.use('limit', (c, next) => {
       const ex = c.exchange;
       if (!ex.identity || ex.endpoint.operation !== 'generate') return next();
       const checks: RpmCheck[] = identitySubjects(ex.identity)
@@ -63,29 +75,33 @@ export default definePlugin({
         .map((subject) => ({ subject, limit: subject.limits.rpm }));
       if (checks.length === 0) return next();
       const now = Date.now();
-      const r = await limiter.acquire(checks, ex.id, now);
-      if (!r.ok) {
-        const limit = r.check.limit!;
-        throw rejectionError({
-          status: 429,
-          type: 'rpm',
-          limit: String(limit),
-          remaining: '0',
-          resetAtMs: r.freeAtMs,
-          retryAfterSeconds: secondsUntil(r.freeAtMs, now),
-          message: `Rate limit exceeded: ${describeLimit(r.check.subject, 'rpm')} of ${limit} requests per minute reached; ${resetPhrase(r.freeAtMs, now)}.`,
-        });
-      }
-      const tightest = r.windows.reduce((a, b) => (b.check.limit! - b.count < a.check.limit! - a.count ? b : a));
-      c.set(rateLimitHeaders(String(tightest.check.limit), String(Math.max(0, tightest.check.limit! - tightest.count)), tightest.freeAtMs));
-      await next();
+      // Checked alongside the other limits (one store round trip); the proxy waits for the verdict.
+      c.admit(
+        limiter.acquire(checks, ex.id, now).then((r) => {
+          if (!r.ok) {
+            const limit = r.check.limit!;
+            throw rejectionError({
+              status: 429,
+              type: 'rpm',
+              limit: String(limit),
+              remaining: '0',
+              resetAtMs: r.freeAtMs,
+              retryAfterSeconds: secondsUntil(r.freeAtMs, now),
+              message: `Rate limit exceeded: ${describeLimit(r.check.subject, 'rpm')} of ${limit} requests per minute reached; ${resetPhrase(r.freeAtMs, now)}.`,
+            });
+          }
+          const t = r.tightest;
+          if (t) c.set(rateLimitHeaders(String(t.check.limit), String(Math.max(0, t.check.limit! - t.count)), t.freeAtMs));
+        }),
+      );
+      return next();
     });
 
     // Providers: counted when the proxy picks them; the balancer asks providerLimits first.
     const record = (ex: Exchange, provider: ProviderRecord, n: number) => {
       if (provider.limits.rpm == null) return;
       limiter
-        .acquire([{ subject: providerSubject(provider), limit: undefined }], `${ex.id}#${n}`, Date.now())
+        .record(providerSubject(provider), `${ex.id}#${n}`, Date.now())
         .catch((err: unknown) => ctx.logger.debug({ err, provider: provider.name }, 'provider rpm not recorded'));
     };
     const tried = new WeakMap<Exchange, number>();

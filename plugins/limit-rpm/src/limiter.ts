@@ -1,68 +1,86 @@
 import type { LocalDb, ScriptDefinition } from '@cch/core';
-import { counterKey, type FailoverStore, type Backend, type Subject } from '../../limits-common/src/index.ts';
+import { counterKey, createTtlRefresher, type FailoverStore, type Backend, type Subject } from '../../limits-common/src/index.ts';
 
 /** The rpm window: requests are counted over the last 60 s, exactly (a sliding log). */
 export const RPM_WINDOW_MS = 60_000;
 /** Keys outlive their newest entry by this much, so an idle subject's log disappears. */
 const KEY_GRACE_MS = 60_000;
+/** This instance refreshes a log's TTL at most this often (the TTL is two minutes). */
+const TTL_REFRESH_MS = 20_000;
 
 /**
  * Sliding log over several subjects at once, all or nothing. Per subject: drop entries that
- * left the window, count, and find when the entry that must leave for one more request to fit
- * does leave. Admit only if every limited subject has room; then log the request in all.
- * KEYS: one sorted set per subject. ARGV: now, windowMs, member, then one limit per subject
- * (-1 = count but do not limit).
- * Returns [1, count1, freeAt1, count2, freeAt2, …] (counts include this request; freeAt = when
- * the oldest entry leaves) or [0, subjectIndex, count, freeAt].
+ * left the window and count; admit only if every limited subject has room, then log the request
+ * in all. Only for the subject with the least room left (the one the rate-limit headers describe)
+ * is the reset time looked up. A subject with limit -2 is only recorded (a provider picked for an
+ * attempt: the balancer already checked its limit), which costs two commands.
+ * KEYS: one sorted set per subject. ARGV: now, windowMs, member, refresh TTLs (0|1), then one
+ * limit per subject (-1 = count but do not limit, -2 = record only).
+ * Returns [1, tightest subject, its count (this request included), its freeAt] or
+ * [0, subject, count, freeAt] (freeAt = when the entry that must leave for one more request to fit
+ * does leave).
  */
 const ACQUIRE: ScriptDefinition = {
-  name: 'limitRpmAcquire',
+  name: 'limitRpmAcquire2',
   lua: `
 local now = tonumber(ARGV[1])
 local win = tonumber(ARGV[2])
 local member = ARGV[3]
-local out = {1}
+local refresh = ARGV[4] == '1'
+local tight, tightRoom, tightCount = 0, nil, 0
 for i = 1, #KEYS do
+  local limit = tonumber(ARGV[4 + i])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - win)
-  local count = redis.call('ZCARD', KEYS[i])
-  local limit = tonumber(ARGV[3 + i])
-  if limit >= 0 and count >= limit then
-    local e = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '+inf', 'WITHSCORES', 'LIMIT', count - limit, 1)
-    local freeAt = now + win
-    if #e > 0 then freeAt = tonumber(e[2]) + win end
-    return {0, i, count, freeAt}
+  if limit > -2 then
+    local count = redis.call('ZCARD', KEYS[i])
+    if count == 0 then refresh = true end
+    if limit >= 0 and count >= limit then
+      local e = redis.call('ZRANGE', KEYS[i], count - limit, count - limit, 'WITHSCORES')
+      local freeAt = now + win
+      if #e > 0 then freeAt = tonumber(e[2]) + win end
+      return {0, i, count, freeAt}
+    end
+    if limit >= 0 and (tightRoom == nil or limit - count < tightRoom) then
+      tight, tightRoom, tightCount = i, limit - count, count
+    end
   end
-  local freeAt = now + win
-  local first = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-  if #first > 0 then freeAt = tonumber(first[2]) + win end
-  out[#out + 1] = count + 1
-  out[#out + 1] = freeAt
 end
 for i = 1, #KEYS do
   redis.call('ZADD', KEYS[i], now, member)
-  redis.call('PEXPIRE', KEYS[i], win + ${KEY_GRACE_MS})
+  if refresh then redis.call('PEXPIRE', KEYS[i], win + ${KEY_GRACE_MS}) end
 end
-return out
+if tight == 0 then return {1, 0, 0, 0} end
+local first = redis.call('ZRANGE', KEYS[tight], 0, 0, 'WITHSCORES')
+return {1, tight, tightCount + 1, tonumber(first[2]) + win}
 `,
   local(db: LocalDb, keys: string[], args: string[]) {
     const now = Number(args[0]);
     const win = Number(args[1]);
     const member = args[2]!;
-    const out: number[] = [1];
+    let refresh = args[3] === '1';
+    let tight = 0;
+    let tightRoom = Infinity;
+    let tightCount = 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
+      const limit = Number(args[4 + i]);
       db.zremRangeByScore(key, -Infinity, now - win);
+      if (limit <= -2) continue;
       const count = db.zcard(key);
-      const limit = Number(args[3 + i]);
-      const entries = db.zrangeByScore(key, -Infinity, Infinity);
-      if (limit >= 0 && count >= limit) return [0, i + 1, count, (entries[count - limit]?.score ?? now) + win];
-      out.push(count + 1, entries.length ? entries[0]!.score + win : now + win);
+      if (count === 0) refresh = true;
+      if (limit >= 0 && count >= limit) {
+        const entries = db.zrangeByScore(key, -Infinity, Infinity);
+        return [0, i + 1, count, (entries[count - limit]?.score ?? now) + win];
+      }
+      if (limit >= 0 && limit - count < tightRoom) [tight, tightRoom, tightCount] = [i + 1, limit - count, count];
     }
     for (const key of keys) {
       db.zadd(key, now, member);
-      db.pexpire(key, win + KEY_GRACE_MS);
+      if (refresh) db.pexpire(key, win + KEY_GRACE_MS);
     }
-    return out;
+    if (tight === 0) return [1, 0, 0, 0];
+    const first = db.zrangeByScore(keys[tight - 1]!, -Infinity, Infinity)[0]!;
+    return [1, tight, tightCount + 1, first.score + win];
   },
 };
 
@@ -94,12 +112,15 @@ export interface RpmCheck {
 }
 
 export type RpmResult =
-  | { ok: true; on: Backend; windows: { check: RpmCheck; count: number; freeAtMs: number }[] }
+  /** `tightest`: the limited subject with the least room left (undefined when none is limited). */
+  | { ok: true; on: Backend; tightest: { check: RpmCheck; count: number; freeAtMs: number } | undefined }
   | { ok: false; on: Backend; check: RpmCheck; count: number; freeAtMs: number };
 
 export interface RpmLimiter {
   /** Admit and log one request against every subject (they must share a hash tag), or refuse. */
   acquire(checks: RpmCheck[], member: string, now: number): Promise<RpmResult>;
+  /** Log one request against a subject without checking it (a provider picked for an attempt). */
+  record(subject: Subject, member: string, now: number): Promise<void>;
   /** Requests in the window now, and when the oldest leaves (undefined when none). */
   peek(subject: Subject, now: number): Promise<{ count: number; freeAtMs: number | undefined }>;
 }
@@ -110,16 +131,19 @@ export const rpmKey = (s: Subject): string => counterKey(s, 'rpm');
 export function createRpmLimiter(store: FailoverStore): RpmLimiter {
   const acquire = store.define<number[]>(ACQUIRE);
   const peek = store.define<[number, number]>(PEEK);
+  const ttl = createTtlRefresher(TTL_REFRESH_MS);
   return {
     async acquire(checks, member, now) {
-      const tags = new Set(checks.map((c) => c.subject.tag));
-      if (tags.size > 1) throw new Error(`one rpm call must stay in one hash slot, got ${[...tags].join(', ')}`);
-      const { value: r, on } = await acquire(
-        checks.map((c) => rpmKey(c.subject)),
-        [now, RPM_WINDOW_MS, member, ...checks.map((c) => c.limit ?? -1)],
-      );
+      const tag = checks[0]!.subject.tag;
+      for (const c of checks) if (c.subject.tag !== tag) throw new Error(`one rpm call must stay in one hash slot, got ${tag} and ${c.subject.tag}`);
+      const keys = checks.map((c) => rpmKey(c.subject));
+      const { value: r, on } = await acquire(keys, [now, RPM_WINDOW_MS, member, ttl.due(keys[0]!, now), ...checks.map((c) => c.limit ?? -1)]);
       if (r[0] === 0) return { ok: false, on, check: checks[r[1]! - 1]!, count: r[2]!, freeAtMs: r[3]! };
-      return { ok: true, on, windows: checks.map((check, i) => ({ check, count: r[1 + 2 * i]!, freeAtMs: r[2 + 2 * i]! })) };
+      return { ok: true, on, tightest: r[1] === 0 ? undefined : { check: checks[r[1]! - 1]!, count: r[2]!, freeAtMs: r[3]! } };
+    },
+    async record(subject, member, now) {
+      const key = rpmKey(subject);
+      await acquire([key], [now, RPM_WINDOW_MS, member, ttl.due(key, now), -2]);
     },
     async peek(subject, now) {
       const { value } = await peek([rpmKey(subject)], [now, RPM_WINDOW_MS]);

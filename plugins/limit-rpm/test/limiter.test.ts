@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { keySubject, providerSubject, userSubject, type Subject } from '../../limits-common/src/index.ts';
 import { manualClock, storeCases, type ManualClock, type StoreSubject } from '../../limits-common/test/helpers.ts';
-import { createRpmLimiter, RPM_WINDOW_MS, type RpmLimiter } from '../src/limiter.ts';
+import { createRpmLimiter, rpmKey, RPM_WINDOW_MS, type RpmLimiter } from '../src/limiter.ts';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 
@@ -32,7 +32,7 @@ for (const sc of storeCases()) {
       for (let i = 0; i < 3; i++) {
         const r = await hit([k], T0 + i * 1000);
         expect(r.ok).to.equal(true);
-        if (r.ok) expect(r.windows[0]!.count).to.equal(i + 1);
+        if (r.ok) expect(r.tightest!.count).to.equal(i + 1);
       }
       const r = await hit([k], T0 + 5000);
       expect(r.ok).to.equal(false);
@@ -93,9 +93,23 @@ for (const sc of storeCases()) {
       const r = await hit([k, u]);
       expect(r.ok).to.equal(true);
       if (r.ok) {
-        expect(r.windows.map((w) => w.count)).to.deep.equal([1, 1]);
-        expect(r.windows[1]!.freeAtMs).to.equal(T0 + RPM_WINDOW_MS);
+        expect(r.tightest!.check.subject.level).to.equal('user');
+        expect(r.tightest!.count).to.equal(1);
+        expect(r.tightest!.freeAtMs).to.equal(T0 + RPM_WINDOW_MS);
       }
+      // Three more against the user (4) leave it with no room; the key (10) still has 6.
+      for (let i = 0; i < 2; i++) await hit([k, u], T0 + 1000 + i);
+      const last = await hit([k, u], T0 + 5000);
+      if (!last.ok) expect.fail('the fourth request fits');
+      expect(last.tightest!.check.subject.level).to.equal('user');
+      expect(last.tightest!.count).to.equal(4);
+    });
+
+    it('records a provider without checking it, and keys stay bounded by their TTL', async () => {
+      const p = providerSubject({ id: 4, name: 'q', limits: { rpm: 1 } });
+      for (let i = 0; i < 3; i++) await rpm.record(p, id(), T0 + i);
+      expect(await rpm.peek(p, T0 + 10)).to.deep.equal({ count: 3, freeAtMs: T0 + RPM_WINDOW_MS });
+      expect(await subject.raw.pttl(rpmKey(p))).to.be.greaterThan(60_000);
     });
 
     it('counts without limiting (providers) and peeks', async () => {

@@ -1,4 +1,5 @@
-import { createMemoryStore, type Clock, type Logger, type ScriptDefinition, type Store } from '@cch/core';
+import { createMemoryStore, withDeadline, type Clock, type Logger, type ScriptDefinition, type ScriptRunner, type Store } from '@cch/core';
+import { batcherFor } from './batch.ts';
 
 /** Which backend answered a call. */
 export type Backend = 'shared' | 'local';
@@ -56,12 +57,7 @@ interface Pending {
 }
 
 function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`limit store call timed out after ${ms} ms`)), ms);
-  });
-  p.catch(() => undefined); // a late rejection after the timeout must not go unhandled
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  return withDeadline(p, ms, `limit store call timed out after ${ms} ms`);
 }
 
 /**
@@ -146,7 +142,15 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
 
   return {
     define<R>(def: ScriptDefinition): FailoverScript<R> {
-      const runShared = shared.defineScript<R>(def);
+      // On Redis, calls made in the same tick share one script call per hash slot.
+      const runShared: ScriptRunner<R> =
+        shared.kind === 'redis'
+          ? (() => {
+              const batcher = batcherFor(shared);
+              batcher.register(def);
+              return (keys: string[], args: (string | number)[]) => batcher.run<R>(def, keys, args);
+            })()
+          : shared.defineScript<R>(def);
       const runLocal = local === shared ? runShared : local.defineScript<R>(def);
       if (local === shared) return async (keys, args) => ({ value: await runShared(keys, args), on: 'shared' });
       return async (keys, args, o = {}) => {

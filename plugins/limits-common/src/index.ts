@@ -9,3 +9,5 @@ export * from './failover.ts';
 export * from './session.ts';
 export * from './services.ts';
 export * from './attempts.ts';
+export * from './refresh.ts';
+export * from './batch.ts';

@@ -86,17 +86,37 @@ export function groupSubject(name: string, limits: Limits | null | undefined): S
   return { level: 'group', id: name, tag: `{lim:g:${name}}`, limits: l, origin: originOf(l, 'group'), label: `group "${name}"`, groupName: name, counted: false };
 }
 
+const providerSubjects = new WeakMap<object, Subject>();
+
+/** A provider's subject; built once per provider record (records are replaced when the config changes). */
 export function providerSubject(p: Pick<ProviderRecord, 'id' | 'name' | 'limits'>): Subject {
+  let s = providerSubjects.get(p);
+  if (!s) providerSubjects.set(p, (s = buildProviderSubject(p)));
+  return s;
+}
+
+function buildProviderSubject(p: Pick<ProviderRecord, 'id' | 'name' | 'limits'>): Subject {
   const limits = clean(p.limits);
   return { level: 'provider', id: p.id, tag: providerTag(p.id), limits, origin: originOf(limits, 'provider'), label: `provider "${p.name}"`, counted: true };
 }
 
-/** The key and the user of a caller; both are enforced. They share a hash tag (one script call). */
+const subjectsOf = new WeakMap<Identity, [Subject, Subject]>();
+
+/**
+ * The key and the user of a caller; both are enforced. They share a hash tag (one script call).
+ * Auth hands out one Identity object per key until its cache entry expires, so the subjects are
+ * built once per identity, not once per plugin and request. Treat the result as read-only.
+ */
 export function identitySubjects(id: Identity): [Subject, Subject] {
-  return [
-    keySubject({ keyId: id.keyId, keyName: id.keyName, userId: id.userId, limits: id.limits.key }),
-    userSubject({ userId: id.userId, userName: id.userName, groupName: id.groupName, user: id.limits.user, group: id.limits.group }),
-  ];
+  let subjects = subjectsOf.get(id);
+  if (!subjects) {
+    subjects = [
+      keySubject({ keyId: id.keyId, keyName: id.keyName, userId: id.userId, limits: id.limits.key }),
+      userSubject({ userId: id.userId, userName: id.userName, groupName: id.groupName, user: id.limits.user, group: id.limits.group }),
+    ];
+    subjectsOf.set(id, subjects);
+  }
+  return subjects;
 }
 
 /** Store key of one counter family of a subject: `{lim:u42}:rpm:key:7`. */

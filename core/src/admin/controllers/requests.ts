@@ -23,7 +23,12 @@ export class RequestsController extends AdminController {
   @Response<ErrorBody>(400, 'Bad paging parameters')
   public async list(@Query() limit: number = 50, @Query() offset: number = 0): Promise<RequestPage> {
     const em = this.gw.db.em();
-    const [rows, total] = await em.findAndCount(RequestLogEntity, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset });
+    // Not findAndCount: it runs inside an AsyncLocalStorage, which switches on Node 20's promise
+    // hooks for the rest of the process (a measurable cost on every proxied request).
+    const [rows, total] = await Promise.all([
+      em.find(RequestLogEntity, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset }),
+      em.fork().count(RequestLogEntity, {}),
+    ]);
     const userIds = [...new Set(rows.map((r) => r.userId).filter((id): id is number => id != null))];
     const keyIds = [...new Set(rows.map((r) => r.keyId).filter((id): id is number => id != null))];
     const [users, keys] = await Promise.all([

@@ -1,0 +1,88 @@
+/**
+ * A two-minute check while working on the hot path: bare proxy, minimal hub and everything-on
+ * hub side by side (JSON, and streams with `--streams`), at c=1 and c=32, with Redis commands
+ * per request. Prints a table; writes nothing.
+ *
+ *   node --import tsx bench/quick.ts [--seconds 4] [--concurrency 1,32] [--streams] [--only hub-full] [--ladder]
+ */
+import { parseArgs } from 'node:util';
+import { isMain } from './child.ts';
+import { startBareProxy } from './bare-proxy.ts';
+import { FULL_PLUGINS, HUB_KEY, PROVIDER_KEY, fullYaml, minimalYaml, presentPlugins, requestFor } from './configs.ts';
+import { startHub, type Hub } from './hub.ts';
+import { runLoad } from './load.ts';
+import { startMockServer } from './mock-server.ts';
+import { runLadder } from './ladder.ts';
+import { commandCounts, perRequest } from './redis-stats.ts';
+import type { Target } from './types.ts';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '4' },
+      concurrency: { type: 'string', default: '1,32' },
+      streams: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      ladder: { type: 'boolean', default: false },
+    },
+  });
+  process.env.DSN ||= 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const durationMs = Number(values.seconds) * 1000;
+  const concurrency = values.concurrency!.split(',').map(Number);
+  const mock = await startMockServer(3);
+  if (values.ladder) {
+    // What each plugin costs alone (auth + provider-claude + it), then all of them.
+    try {
+      await runLadder({ warmupMs: 1000, durationMs, concurrency }, mock, presentPlugins(FULL_PLUGINS).included, redisUrl, (l) => process.stdout.write(`${l}\n`));
+    } finally {
+      await mock.stop();
+    }
+    return 0;
+  }
+  const hubs: Hub[] = [];
+  const stops: (() => Promise<void>)[] = [() => mock.stop()];
+  try {
+    const bare = await startBareProxy(mock.urls[0]!, PROVIDER_KEY);
+    stops.push(() => bare.stop());
+    const [min, full] = await Promise.all([
+      startHub({ name: 'hub-min', yaml: minimalYaml(mock.urls[0]!), redisUrl }),
+      startHub({ name: 'hub-full', yaml: fullYaml(mock.urls, presentPlugins(FULL_PLUGINS).included), redisUrl }),
+    ]);
+    hubs.push(min, full);
+    const targets: (Target & { redis?: boolean })[] = [
+      { variant: 'direct', url: mock.urls[0]!, headers: {} },
+      { variant: 'bare', url: bare.url, headers: {} },
+      { variant: 'hub-min', url: min.url, headers: { 'x-api-key': HUB_KEY } },
+      { variant: 'hub-full', url: full.url, headers: { 'x-api-key': HUB_KEY }, redis: true },
+    ];
+    const kinds = values.streams ? [false, true] : [false];
+    for (const stream of kinds) {
+      for (const c of concurrency) {
+        const base: Record<string, number> = {};
+        for (const t of targets) {
+          if (values.only && t.variant !== values.only && t.variant !== 'bare') continue;
+          const before = t.redis ? await commandCounts(redisUrl) : undefined;
+          const r = await runLoad({ ...requestFor(t, stream, c), concurrency: c, warmupMs: 1000, durationMs });
+          let redis = '';
+          if (before) {
+            await new Promise((res) => setTimeout(res, 400));
+            const p = perRequest(before, await commandCounts(redisUrl), r.sent);
+            redis = `  redis ${p.total}/req (${p.top.map(([k, v]) => `${k} ${v}`).join(', ')})`;
+          }
+          base[t.variant] = r.rps;
+          const vsBare = base.bare ? ` ${Math.round((r.rps / base.bare) * 100)}% of bare` : '';
+          process.stdout.write(
+            `${stream ? 'stream' : 'json  '} c=${String(c).padEnd(3)} ${t.variant.padEnd(9)} ${String(r.rps).padStart(6)}/s  p50 ${(r.latency.p50Us / 1000).toFixed(3)} ms  p99 ${(r.latency.p99Us / 1000).toFixed(3)} ms${vsBare}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}${redis}\n`,
+          );
+        }
+      }
+    }
+  } finally {
+    for (const h of hubs) await h.stop().catch(() => undefined);
+    for (const s of stops) await s().catch(() => undefined);
+  }
+  return 0;
+}
+
+if (isMain(import.meta.url)) process.exitCode = await main();

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { createRedisStore, type ScriptDefinition, type Store } from '@cch/core';
+import { batcherFor } from '../src/index.ts';
+import { newPrefix, REDIS_URL } from './helpers.ts';
+
+const PUSH: ScriptDefinition = {
+  name: 'batchTestPush',
+  lua: `redis.call('RPUSH', KEYS[1], ARGV[1]); return redis.call('LRANGE', KEYS[1], 0, -1)`,
+  local: () => null,
+};
+const COUNT: ScriptDefinition = {
+  name: 'batchTestCount',
+  lua: `if ARGV[1] == 'fail' then return redis.call('INCR', KEYS[1]) end return redis.call('LLEN', KEYS[1])`,
+  local: () => null,
+};
+const NIL: ScriptDefinition = { name: 'batchTestNil', lua: `return nil`, local: () => null };
+
+/** The store with a count of calls per script name, to see what went to Redis as what. */
+function counting(store: Store): { store: Store; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const wrapped: Store = Object.create(store) as Store;
+  wrapped.defineScript = (def) => {
+    const run = store.defineScript(def);
+    const name = def.name.startsWith('limitsBatch_') ? 'batch' : def.name;
+    return (keys, args) => {
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      return run(keys, args);
+    };
+  };
+  return { store: wrapped, calls };
+}
+
+describe('limit script batching (Redis)', function () {
+  let raw: Store;
+  beforeEach(async () => {
+    raw = await createRedisStore({ url: REDIS_URL, prefix: newPrefix() });
+  });
+  afterEach(async () => {
+    const keys = await raw.scan('*');
+    if (keys.length) await raw.del(...keys);
+    await raw.close();
+  });
+
+  it('sends the calls of one tick as one script call per hash slot, each caller getting its own result', async () => {
+    const { store, calls } = counting(raw);
+    const b = batcherFor(store);
+    for (const d of [PUSH, COUNT, NIL]) b.register(d);
+    await new Promise((r) => setImmediate(r)); // the combined script is defined on a tick of its own
+    const [a, c, n, other] = await Promise.all([
+      b.run<string[]>(PUSH, ['{u1}:list'], ['x']),
+      b.run<number>(COUNT, ['{u1}:list'], []),
+      b.run<null>(NIL, ['{u1}:nothing'], []),
+      b.run<string[]>(PUSH, ['{u2}:list'], ['y']),
+    ]);
+    expect(a).to.deep.equal(['x']);
+    expect(c).to.equal(1); // ran after the push, in order, inside the same script
+    expect(n).to.equal(null);
+    expect(other).to.deep.equal(['y']);
+    // {u1}: one batch of three; {u2}: alone, so its own script.
+    expect(calls.get('batch')).to.equal(1);
+    expect(calls.get(PUSH.name)).to.equal(1);
+    expect(calls.get(COUNT.name) ?? 0).to.equal(0);
+  });
+
+  it('a member that fails rejects only its own caller', async () => {
+    const b = batcherFor(raw);
+    for (const d of [PUSH, COUNT]) b.register(d);
+    await new Promise((r) => setImmediate(r));
+    const results = await Promise.allSettled([
+      b.run<string[]>(PUSH, ['{u3}:list'], ['x']),
+      b.run<number>(COUNT, ['{u3}:list'], ['fail']), // INCR on a list: WRONGTYPE
+      b.run<number>(COUNT, ['{u3}:list'], []),
+    ]);
+    expect(results[0]).to.deep.include({ status: 'fulfilled', value: ['x'] });
+    expect(results[1]!.status).to.equal('rejected');
+    expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/WRONGTYPE|wrong kind/i);
+    expect(results[2]).to.deep.include({ status: 'fulfilled', value: 1 });
+  });
+
+  it('calls made before the combined script exists still run, one by one', async () => {
+    const { store, calls } = counting(raw);
+    const b = batcherFor(store);
+    b.register(PUSH);
+    const r = await Promise.all([b.run<string[]>(PUSH, ['{u4}:l'], ['a']), b.run<string[]>(PUSH, ['{u4}:l'], ['b'])]);
+    expect(r).to.deep.equal([['a'], ['a', 'b']]);
+    expect(calls.get(PUSH.name)).to.equal(2);
+  });
+});
