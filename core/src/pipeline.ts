@@ -46,12 +46,16 @@ export class Pipeline {
       check.catch(noop); // judged below, in registration order
       (checks ??= []).push(check);
     };
+    let judged = false;
     const admitted: Next = async () => {
       if (checks) await firstRejection(checks);
+      judged = true;
       return terminal();
     };
     try {
       await this.composed(ctx, admitted);
+      // A middleware that answered by itself (never reaching the proxy) still answers to the limits.
+      if (checks && !judged) await firstRejection(checks);
     } catch (err) {
       // A limit that refused the request speaks first, even when a later phase failed meanwhile.
       if (checks) await firstRejection(checks);

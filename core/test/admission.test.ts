@@ -76,6 +76,17 @@ describe('admission checks (ctx.admit)', function () {
     expect(events).to.include('route'); // the route phase ran meanwhile
   });
 
+  it('a middleware that answers by itself still waits for the verdicts', async () => {
+    let t = await start('{ checks: [{ delayMs: 20, status: 429 }], answerInRoute: true }');
+    expect((await send(t)).status).to.equal(429);
+    await hub!.close();
+    events.length = 0;
+    t = hub = await createTestGateway({ yaml: yaml(mock.url, '{ checks: [{ delayMs: 20 }], answerInRoute: true }'), baseDir: HERE, store: 'memory' });
+    const res = await send(t);
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal({ answered: 'by the route phase' });
+  });
+
   it('a later phase error still answers when every check passed', async () => {
     const t = await start('{ checks: [{ delayMs: 10 }], routeStatus: 503 }');
     const res = await send(t);
