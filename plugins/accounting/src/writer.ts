@@ -81,7 +81,9 @@ export function createLogWriter(db: Database, opts: LogWriterOptions, logger: Lo
 
   async function insert(rows: LogRow[]): Promise<void> {
     const { sql, params } = insertSql(rows);
-    const write = db.em().getConnection().execute(sql, params, 'run');
+    // Through knex, so the values travel as bind parameters: MikroORM's `execute` would inline
+    // them into the SQL text, escaping every value (a few % of the hub's CPU in profiles).
+    const write = db.em().getConnection().getKnex().raw(sql, params as never).then(() => undefined);
     // A database that stops answering (no error, no reset) must not stall the writer for good:
     // give up on the wait; if the INSERT lands later, the retry's duplicates are ignored.
     let timer: NodeJS.Timeout | undefined;

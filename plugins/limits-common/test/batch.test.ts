@@ -19,14 +19,14 @@ const NIL: ScriptDefinition = { name: 'batchTestNil', lua: `return nil`, local: 
 function counting(store: Store): { store: Store; calls: Map<string, number> } {
   const calls = new Map<string, number>();
   const wrapped: Store = Object.create(store) as Store;
-  wrapped.defineScript = (def) => {
+  wrapped.defineScript = ((def: ScriptDefinition) => {
     const run = store.defineScript(def);
     const name = def.name.startsWith('limitsBatch_') ? 'batch' : def.name;
     return (keys, args) => {
       calls.set(name, (calls.get(name) ?? 0) + 1);
       return run(keys, args);
     };
-  };
+  }) as Store['defineScript'];
   return { store: wrapped, calls };
 }
 
