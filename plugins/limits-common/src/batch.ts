@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LocalDb, ScriptDefinition, ScriptRunner, Store } from '@cch/core';
+import { withDeadline, type LocalDb, type ScriptDefinition, type ScriptRunner, type Store } from '@cch/core';
 
 /**
  * Script calls the limit plugins make in the same tick go to Redis as one script call per hash
@@ -20,13 +20,18 @@ import type { LocalDb, ScriptDefinition, ScriptRunner, Store } from '@cch/core';
 export interface ScriptBatcher {
   /** Define a script (at setup); its calls may then be batched. */
   register(def: ScriptDefinition): void;
-  run<R>(def: ScriptDefinition, keys: string[], args: (string | number)[]): Promise<R>;
+  /**
+   * Run a registered script, batched with the other calls of this tick on the same hash slot.
+   * Rejects after `timeoutMs` if Redis has not answered (one deadline per store call, not per caller).
+   */
+  run<R>(def: ScriptDefinition, keys: string[], args: (string | number)[], timeoutMs: number): Promise<R>;
 }
 
 interface Call {
   def: ScriptDefinition;
   keys: string[];
   args: (string | number)[];
+  timeoutMs: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -97,6 +102,8 @@ function localFor(defs: ScriptDefinition[]) {
   };
 }
 
+const timeoutMessage = (ms: number) => `limit store call timed out after ${ms} ms`;
+
 function createBatcher(store: Store): ScriptBatcher {
   const singles = new Map<string, ScriptRunner<unknown>>();
   const defs: ScriptDefinition[] = [];
@@ -117,7 +124,7 @@ function createBatcher(store: Store): ScriptBatcher {
   function runSingle(c: Call): void {
     const run = singles.get(c.def.name);
     if (!run) return c.reject(new Error(`script ${c.def.name} was not registered`));
-    run(c.keys, c.args).then(c.resolve, c.reject);
+    withDeadline(run(c.keys, c.args), c.timeoutMs, timeoutMessage(c.timeoutMs)).then(c.resolve, c.reject);
   }
 
   function flush(): void {
@@ -136,7 +143,8 @@ function createBatcher(store: Store): ScriptBatcher {
         keys.push(...c.keys);
         args.push(comb.index.get(c.def.name)!, c.keys.length, c.args.length, ...c.args);
       }
-      comb.run(keys, args).then(
+      const ms = Math.min(...calls.map((c) => c.timeoutMs));
+      withDeadline(comb.run(keys, args), ms, timeoutMessage(ms)).then(
         (results) => {
           calls.forEach((c, i) => {
             const r = results[i];
@@ -161,12 +169,12 @@ function createBatcher(store: Store): ScriptBatcher {
         setImmediate(defineCombined);
       }
     },
-    run<R>(def: ScriptDefinition, keys: string[], args: (string | number)[]): Promise<R> {
+    run<R>(def: ScriptDefinition, keys: string[], args: (string | number)[], timeoutMs: number): Promise<R> {
       return new Promise<R>((resolve, reject) => {
         const slot = keys.length ? slotOf(keys[0]!) : '';
         let calls = pending.get(slot);
         if (!calls) pending.set(slot, (calls = []));
-        calls.push({ def, keys, args, resolve: resolve as (v: unknown) => void, reject });
+        calls.push({ def, keys, args, timeoutMs, resolve: resolve as (v: unknown) => void, reject });
         if (!scheduled) {
           scheduled = true;
           queueMicrotask(flush);

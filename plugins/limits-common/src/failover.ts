@@ -142,15 +142,12 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
 
   return {
     define<R>(def: ScriptDefinition): FailoverScript<R> {
-      // On Redis, calls made in the same tick share one script call per hash slot.
-      const runShared: ScriptRunner<R> =
-        shared.kind === 'redis'
-          ? (() => {
-              const batcher = batcherFor(shared);
-              batcher.register(def);
-              return (keys: string[], args: (string | number)[]) => batcher.run<R>(def, keys, args);
-            })()
-          : shared.defineScript<R>(def);
+      // On Redis, calls made in the same tick share one script call (and one deadline) per hash slot.
+      const batcher = shared.kind === 'redis' ? batcherFor(shared) : undefined;
+      batcher?.register(def);
+      const runShared: ScriptRunner<R> = batcher ? (keys, args) => batcher.run<R>(def, keys, args, callTimeoutMs) : shared.defineScript<R>(def);
+      /** The shared call with its time limit (the batcher applies it itself). */
+      const runSharedTimed = batcher ? runShared : (keys: string[], args: (string | number)[]) => timeout(runShared(keys, args), callTimeoutMs);
       const runLocal = local === shared ? runShared : local.defineScript<R>(def);
       if (local === shared) return async (keys, args) => ({ value: await runShared(keys, args), on: 'shared' });
       return async (keys, args, o = {}) => {
@@ -163,7 +160,7 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
         }
         if (!degraded) {
           try {
-            return { value: await timeout(runShared(keys, args), callTimeoutMs), on: 'shared' };
+            return { value: await runSharedTimed(keys, args), on: 'shared' };
           } catch (err) {
             fail(err);
             if (o.on === 'shared') {

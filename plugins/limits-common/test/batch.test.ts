@@ -47,10 +47,10 @@ describe('limit script batching (Redis)', function () {
     for (const d of [PUSH, COUNT, NIL]) b.register(d);
     await new Promise((r) => setImmediate(r)); // the combined script is defined on a tick of its own
     const [a, c, n, other] = await Promise.all([
-      b.run<string[]>(PUSH, ['{u1}:list'], ['x']),
-      b.run<number>(COUNT, ['{u1}:list'], []),
-      b.run<null>(NIL, ['{u1}:nothing'], []),
-      b.run<string[]>(PUSH, ['{u2}:list'], ['y']),
+      b.run<string[]>(PUSH, ['{u1}:list'], ['x'], 2000),
+      b.run<number>(COUNT, ['{u1}:list'], [], 2000),
+      b.run<null>(NIL, ['{u1}:nothing'], [], 2000),
+      b.run<string[]>(PUSH, ['{u2}:list'], ['y'], 2000),
     ]);
     expect(a).to.deep.equal(['x']);
     expect(c).to.equal(1); // ran after the push, in order, inside the same script
@@ -67,9 +67,9 @@ describe('limit script batching (Redis)', function () {
     for (const d of [PUSH, COUNT]) b.register(d);
     await new Promise((r) => setImmediate(r));
     const results = await Promise.allSettled([
-      b.run<string[]>(PUSH, ['{u3}:list'], ['x']),
-      b.run<number>(COUNT, ['{u3}:list'], ['fail']), // INCR on a list: WRONGTYPE
-      b.run<number>(COUNT, ['{u3}:list'], []),
+      b.run<string[]>(PUSH, ['{u3}:list'], ['x'], 2000),
+      b.run<number>(COUNT, ['{u3}:list'], ['fail'], 2000), // INCR on a list: WRONGTYPE
+      b.run<number>(COUNT, ['{u3}:list'], [], 2000),
     ]);
     expect(results[0]).to.deep.include({ status: 'fulfilled', value: ['x'] });
     expect(results[1]!.status).to.equal('rejected');
@@ -81,7 +81,7 @@ describe('limit script batching (Redis)', function () {
     const { store, calls } = counting(raw);
     const b = batcherFor(store);
     b.register(PUSH);
-    const r = await Promise.all([b.run<string[]>(PUSH, ['{u4}:l'], ['a']), b.run<string[]>(PUSH, ['{u4}:l'], ['b'])]);
+    const r = await Promise.all([b.run<string[]>(PUSH, ['{u4}:l'], ['a'], 2000), b.run<string[]>(PUSH, ['{u4}:l'], ['b'], 2000)]);
     expect(r).to.deep.equal([['a'], ['a', 'b']]);
     expect(calls.get(PUSH.name)).to.equal(2);
   });
