@@ -1,17 +1,19 @@
-import { PassThrough } from 'node:stream';
 import zlib from 'node:zlib';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Context } from 'koa';
 import type { Logger } from '../log.ts';
 import type { ProxyContext } from '../plugin.ts';
 import type { AttemptRecord, Candidate, Exchange, RoutePlan } from '../exchange.ts';
 import type { ProviderDirectory } from '../providers.ts';
-import { adapterServes, mayFailOver, type ProviderAdapter, type ProviderRecord, type UpstreamErrorClass } from '../provider.ts';
+import { adapterServes, mayFailOver, type ProviderAdapter, type ProviderRecord, type StreamUsageParser, type UpstreamErrorClass } from '../provider.ts';
 import { GatewayError } from '../errors.ts';
 import { renderStreamError } from '../formats/errors.ts';
 import type { Endpoint } from '../formats/index.ts';
 import { clientErrorStatus, createStreamTranslator, translateErrorBody, translateRequest, translateResponse, upstreamTarget } from '../formats/translate/index.ts';
 import { groupsIntersect, providerAllowsModel, redirectModel } from '../models.ts';
-import { forwardableResponseHeaders } from './headers.ts';
-import { Transport, TransportError, readBody, type UpstreamResponse } from './transport.ts';
+import { setForwardableResponseHeaders } from './headers.ts';
+import { Transport, TransportError, UpstreamSignal, readBody, type UpstreamResponse } from './transport.ts';
 
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
@@ -29,6 +31,15 @@ interface UpstreamFailure {
 }
 
 /**
+ * The client side of one request: whether it left before its response was complete, and the
+ * signal of the upstream call to cut when it does (the attempt in flight, or the one streaming).
+ */
+interface ClientWatch {
+  gone: boolean;
+  current: UpstreamSignal | undefined;
+}
+
+/**
  * The terminal of the pipeline: walk the route plan, send to each candidate until one answers,
  * and hand its answer to the client — buffered for JSON, chunk by chunk for streams. Retryable
  * failures before the first byte fail over; after it, the stream ends with an error event.
@@ -36,16 +47,18 @@ interface UpstreamFailure {
 export async function forward(ctx: ProxyContext, deps: ForwardDeps): Promise<void> {
   const ex = ctx.exchange;
   const plan = ex.plan ?? defaultPlan(ex, deps.providers);
-  const clientGone = new AbortController();
-  const onClose = () => {
-    if (!ctx.res.writableFinished) clientGone.abort();
-  };
-  ctx.res.once('close', onClose);
+  const res = ctx.res;
+  const client: ClientWatch = { gone: false, current: undefined };
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    client.gone = true;
+    client.current?.abort();
+  });
   let failed: UpstreamFailure | undefined;
   for (let n = 0; n < plan.maxAttempts; n++) {
     const cand = plan.next(failed?.attempt);
     if (!cand) break;
-    const result = await attempt(ctx, ex, cand, deps, clientGone.signal, n + 1 < plan.maxAttempts);
+    const result = await attempt(ctx, ex, cand, deps, client, n + 1 < plan.maxAttempts);
     if (result === 'done') {
       plan.succeeded?.(ex.attempts[ex.attempts.length - 1]!);
       return;
@@ -74,7 +87,7 @@ async function attempt(
   ex: Exchange,
   cand: Candidate,
   deps: ForwardDeps,
-  clientGone: AbortSignal,
+  client: ClientWatch,
   mayRetry: boolean,
 ): Promise<'done' | 'aborted' | UpstreamFailure> {
   const { provider, adapter } = cand;
@@ -84,12 +97,6 @@ async function attempt(
   const record: AttemptRecord = { provider: provider.name, providerId: provider.id, model: cand.model, status: undefined, errorClass: undefined, error: undefined, latencyMs: 0 };
   ex.attempts.push(record);
   const t = performance.now();
-  const finish = (status: number | undefined, cls?: UpstreamErrorClass, error?: string) => {
-    record.status = status;
-    record.errorClass = cls;
-    record.error = error;
-    record.latencyMs = Math.round((performance.now() - t) * 100) / 100;
-  };
   const req = adapter.buildRequest({
     provider,
     method: up.endpoint.httpMethod ?? 'POST',
@@ -101,32 +108,30 @@ async function attempt(
     stream: up.stream,
   });
   req.headers['accept-encoding'] = 'identity';
-  const guard = attemptSignal(clientGone, up.stream ? undefined : provider.timeouts.totalMs);
+  // Aborted when the client leaves, or (non-streaming) when the total timeout passes.
+  const signal = new UpstreamSignal();
+  client.current = signal;
+  const totalMs = up.stream ? undefined : provider.timeouts.totalMs;
+  const timer = totalMs === undefined ? undefined : setTimeout(abortForTimeout, totalMs, signal);
   try {
-    return await exchangeWith(guard.signal);
-  } finally {
-    guard.done();
-  }
-
-  async function exchangeWith(signal: AbortSignal): Promise<'done' | 'aborted' | UpstreamFailure> {
     let res: UpstreamResponse;
     try {
       res = await deps.transport.send(req, provider.timeouts, signal);
     } catch (err) {
       const e = err as TransportError;
-      if (e.kind === 'aborted' || clientGone.aborted) {
-        finish(undefined, undefined, 'client aborted');
+      if (e.kind === 'aborted' || client.gone) {
+        finish(record, t, undefined, undefined, 'client aborted');
         ex.outcome = 'aborted';
         return 'aborted';
       }
-      finish(undefined, e.kind, e.message);
+      finish(record, t, undefined, e.kind, e.message);
       deps.logger.warn({ requestId: ex.id, provider: provider.name, errorClass: e.kind }, e.message);
       return { attempt: record };
     }
     if (res.status >= 400) {
       const body = await readBody(res.body, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
       const cls = adapter.classifyError(res.status, body, res.headers);
-      finish(res.status, cls, errorSummary(body));
+      finish(record, t, res.status, cls, errorSummary(body));
       const ra = Number(res.headers['retry-after']);
       if (Number.isFinite(ra)) record.retryAfterSeconds = ra;
       const failure = { attempt: record, response: { status: res.status, headers: res.headers, body } };
@@ -139,33 +144,33 @@ async function attempt(
     }
     const streaming = isStreamResponse(res, up);
     if (streaming) {
-      finish(res.status);
+      finish(record, t, res.status);
       ex.ttfbMs = Math.round(performance.now() - ex.t0);
       ex.servedModel = cand.model;
-      pipeStream(ctx, ex, cand, res, deps, record);
+      pipeStream(ctx, ex, cand, res, deps, record, client);
       return 'done';
     }
     let body: Buffer;
     try {
       body = await readBody(res.body);
     } catch (err) {
-      const e = err instanceof TransportError ? err : new TransportError(signal.aborted && !clientGone.aborted ? 'timeout' : 'network', String((err as Error).message));
-      if (clientGone.aborted) {
-        finish(res.status, undefined, 'client aborted');
+      const e = err instanceof TransportError ? err : new TransportError(signal.aborted && !client.gone ? 'timeout' : 'network', String((err as Error).message));
+      if (client.gone) {
+        finish(record, t, res.status, undefined, 'client aborted');
         ex.outcome = 'aborted';
         return 'aborted';
       }
-      finish(res.status, e.kind === 'aborted' ? 'network' : e.kind, `reading upstream body failed: ${e.message}`);
+      finish(record, t, res.status, e.kind === 'aborted' ? 'network' : e.kind, `reading upstream body failed: ${e.message}`);
       return { attempt: record };
     }
     ex.ttfbMs = Math.round(performance.now() - ex.t0);
     const encoding = res.headers['content-encoding'];
     if (encoding && encoding !== 'identity') body = decompress(body, String(encoding));
     if (body.length === 0) {
-      finish(res.status, 'server', 'upstream sent an empty body');
+      finish(record, t, res.status, 'server', 'upstream sent an empty body');
       return { attempt: record };
     }
-    finish(res.status);
+    finish(record, t, res.status);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
@@ -175,36 +180,30 @@ async function attempt(
     ex.usage = adapter.extractUsage(parsed);
     ex.servedModel = adapter.extractModel?.(parsed) ?? cand.model;
     ctx.status = res.status;
-    ctx.set(forwardableResponseHeaders(res.headers, true));
+    setForwardableResponseHeaders(ctx.res, res.headers, true);
     if (up.translated) {
       if (parsed === undefined) {
-        finish(res.status, 'server', 'upstream sent a body that is not JSON');
+        finish(record, t, res.status, 'server', 'upstream sent a body that is not JSON');
         return { attempt: record };
       }
       ctx.body = translateResponse(adapter.format, ex.clientFormat, parsed, { model: ex.model, requestId: ex.id, codeAssist: ex.endpoint.method !== undefined });
     } else ctx.body = body;
     return 'done';
+  } finally {
+    if (timer) clearTimeout(timer);
   }
 }
 
-/**
- * The signal of one attempt: aborted when the client leaves, or (non-streaming) when the total
- * timeout passes. Plain timers and listeners, released by `done()`: Node 20's AbortSignal.any
- * keeps every combined signal alive, which grows memory under load.
- */
-function attemptSignal(clientGone: AbortSignal, totalMs: number | undefined): { signal: AbortSignal; done(): void } {
-  if (totalMs === undefined) return { signal: clientGone, done: () => {} };
-  const ctl = new AbortController();
-  const onGone = () => ctl.abort(clientGone.reason);
-  clientGone.addEventListener('abort', onGone, { once: true });
-  const timer = setTimeout(() => ctl.abort(new DOMException('upstream did not answer in time', 'TimeoutError')), totalMs);
-  return {
-    signal: ctl.signal,
-    done() {
-      clearTimeout(timer);
-      clientGone.removeEventListener('abort', onGone);
-    },
-  };
+/** Close an attempt's record: its status, error, and latency since `t`. */
+function finish(record: AttemptRecord, t: number, status: number | undefined, cls?: UpstreamErrorClass, error?: string): void {
+  record.status = status;
+  record.errorClass = cls;
+  record.error = error;
+  record.latencyMs = Math.round((performance.now() - t) * 100) / 100;
+}
+
+function abortForTimeout(signal: UpstreamSignal): void {
+  signal.abort(new DOMException('upstream did not answer in time', 'TimeoutError'));
 }
 
 /**
@@ -260,17 +259,91 @@ export function canServe(
   return adapterServes(adapter, upstreamTarget(adapter.format, model ?? ex.endpoint.pathModel, ex.stream ?? false).endpoint);
 }
 
+const PENDING = Symbol('cch.pendingStream');
+
+type WithPending = { [PENDING]?: StreamRelay };
+
+/**
+ * Send the stream `forward` prepared, if any. The proxy handler calls this once the whole pipeline
+ * has returned — when Koa would have started to send a stream body — so headers that middleware set
+ * after `next()` still go out, and an error thrown on the way back still gets its error response.
+ */
+export function sendPendingStream(ctx: Context): void {
+  const relay = (ctx as WithPending)[PENDING];
+  if (!relay) return;
+  (ctx as WithPending)[PENDING] = undefined;
+  relay.start();
+}
+
+/** Drop the stream `forward` prepared (the pipeline failed after it): the upstream is cut. */
+export function dropPendingStream(ctx: Context): void {
+  const relay = (ctx as WithPending)[PENDING];
+  if (!relay) return;
+  (ctx as WithPending)[PENDING] = undefined;
+  relay.src.destroy();
+}
+
 /**
  * Pass a stream to the client chunk by chunk, feeding the adapter's usage parser on the way.
  * Backpressure is kept; a client that leaves aborts the upstream at once; an upstream that
  * breaks or goes idle ends the client's stream with a well-formed error event.
+ *
+ * The chunks go straight into the Node response (`ctx.respond = false`): a Readable handed to Koa
+ * costs a PassThrough plus `stream.pipeline`'s AbortController and DOMException per response. The
+ * status and headers are set on the context now, as they were for Koa; nothing is read from the
+ * upstream until the pipeline has returned (see {@link sendPendingStream}).
  */
-function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: UpstreamResponse, deps: ForwardDeps, record: AttemptRecord): void {
-  const parser = cand.adapter.createStreamParser();
-  const src = res.body;
-  const out = new PassThrough();
+function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: UpstreamResponse, deps: ForwardDeps, record: AttemptRecord, client: ClientWatch): void {
   const translator = cand.adapter.format === ex.clientFormat ? undefined : streamTranslator(ex, cand.adapter.format);
-  const collect = () => {
+  const relay = new StreamRelay(ctx, ex, cand, res.body, translator, deps, record, client);
+  deps.finalizers.set(ex, () => relay.collect());
+  const out = ctx.res;
+  ctx.status = res.status;
+  setForwardableResponseHeaders(out, res.headers, false);
+  if (translator) ctx.set('content-type', translator.contentType);
+  // Koa's default type for a stream body.
+  else if (!out.hasHeader('content-type')) out.setHeader('content-type', 'application/octet-stream');
+  // As Koa's body setter did when a stream replaced an earlier body.
+  if (ctx.body != null) out.removeHeader('content-length');
+  ctx.set('cache-control', 'no-cache');
+  ctx.set('x-accel-buffering', 'no');
+  (ctx as WithPending)[PENDING] = relay;
+}
+
+/** One stream on its way from the upstream to the client (methods, not closures: see pipeStream). */
+class StreamRelay {
+  readonly ctx: ProxyContext;
+  readonly ex: Exchange;
+  readonly cand: Candidate;
+  readonly src: Readable;
+  readonly out: ServerResponse;
+  readonly parser: StreamUsageParser;
+  readonly translator: StreamTranslatorLike | undefined;
+  readonly deps: ForwardDeps;
+  readonly record: AttemptRecord;
+  readonly client: ClientWatch;
+  /** `ctx.body` when the stream was prepared: a middleware that replaces it answers instead. */
+  readonly body: unknown;
+  /** The response was ended (by the stream's end or an error event): write nothing more. */
+  ended = false;
+
+  constructor(ctx: ProxyContext, ex: Exchange, cand: Candidate, src: Readable, translator: StreamTranslatorLike | undefined, deps: ForwardDeps, record: AttemptRecord, client: ClientWatch) {
+    this.ctx = ctx;
+    this.ex = ex;
+    this.cand = cand;
+    this.src = src;
+    this.out = ctx.res;
+    this.parser = cand.adapter.createStreamParser();
+    this.translator = translator;
+    this.deps = deps;
+    this.record = record;
+    this.client = client;
+    this.body = ctx.body;
+  }
+
+  /** Usage, model and in-stream error as the parser saw them (also called at settle time). */
+  collect(): void {
+    const { ex, parser } = this;
     ex.usage = parser.usage() ?? ex.usage;
     ex.servedModel = parser.model() ?? ex.servedModel;
     const inStreamError = parser.error?.();
@@ -278,40 +351,66 @@ function pipeStream(ctx: ProxyContext, ex: Exchange, cand: Candidate, res: Upstr
       ex.errorClass = 'overloaded';
       ex.errorMessage = inStreamError;
     }
-  };
-  deps.finalizers.set(ex, collect);
-  src.on('data', (chunk: Buffer) => {
-    parser.push(chunk);
-    const data = translator ? translator.push(chunk) : chunk;
-    if (data.length && !out.write(data)) src.pause();
-  });
-  out.on('drain', () => src.resume());
-  src.on('end', () => {
-    collect();
-    out.end(translator?.end());
-  });
-  src.on('error', (err: Error & { code?: string }) => {
-    collect();
-    if (out.destroyed) return;
+  }
+
+  start(): void {
+    const { ctx, src, out } = this;
+    if (ctx.body !== this.body) {
+      // A middleware answered instead on the pipeline's way back: Koa sends that.
+      src.destroy();
+      return;
+    }
+    ctx.respond = false;
+    const code = out.statusCode;
+    const empty = code === 204 || code === 205 || code === 304;
+    // What Koa does before it would pipe a body: nothing for a gone client, a HEAD request or an empty status.
+    if (!ctx.writable || empty || ctx.method === 'HEAD') {
+      src.destroy();
+      if (empty) ctx.body = null; // strips the content headers
+      out.end();
+      return;
+    }
+    if (src.destroyed) {
+      // Broke between its headers and now (its error went to the transport's no-op listener).
+      this.error(src.errored ?? Object.assign(new Error('upstream stream closed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      return;
+    }
+    out.on('drain', () => src.resume());
+    src.on('error', (err: Error & { code?: string }) => this.error(err));
+    src.on('end', () => this.end());
+    src.on('data', (chunk: Buffer) => this.data(chunk));
+  }
+
+  data(chunk: Buffer): void {
+    this.parser.push(chunk);
+    const data = this.translator ? this.translator.push(chunk) : chunk;
+    if (data.length && !this.out.write(data)) this.src.pause();
+  }
+
+  end(): void {
+    this.collect();
+    const tail = this.translator?.end();
+    if (this.ended) return;
+    this.ended = true;
+    this.out.end(tail);
+  }
+
+  error(err: Error & { code?: string }): void {
+    this.collect();
+    const { ex, out } = this;
+    // A client that left (or a response already over) needs no error event.
+    if (this.ended || this.client.gone || out.destroyed) return;
     const timeout = err.code === 'UND_ERR_BODY_TIMEOUT';
     const cls: UpstreamErrorClass = timeout ? 'timeout' : 'network';
     ex.errorClass = cls;
     ex.errorMessage = timeout ? 'upstream went idle mid-stream' : `upstream stream failed: ${err.code ?? err.message}`;
     ex.outcome = 'failed';
-    record.errorClass = cls;
-    record.error = ex.errorMessage;
-    deps.logger.warn({ requestId: ex.id, provider: cand.provider.name, errorClass: ex.errorClass }, ex.errorMessage);
+    this.record.errorClass = cls;
+    this.record.error = ex.errorMessage;
+    this.deps.logger.warn({ requestId: ex.id, provider: this.cand.provider.name, errorClass: ex.errorClass }, ex.errorMessage);
+    this.ended = true;
     out.end(renderStreamError(ex.clientFormat, timeout ? 'timeout' : 'upstream', ex.errorMessage));
-  });
-  out.on('close', () => {
-    if (!src.readableEnded) src.destroy();
-  });
-  ctx.status = res.status;
-  ctx.set(forwardableResponseHeaders(res.headers, false));
-  if (translator) ctx.set('content-type', translator.contentType);
-  ctx.set('cache-control', 'no-cache');
-  ctx.set('x-accel-buffering', 'no');
-  ctx.body = out;
+  }
 }
 
 function sendUpstreamError(
@@ -321,7 +420,7 @@ function sendUpstreamError(
 ): void {
   const encoding = r.headers['content-encoding'];
   const body = encoding && encoding !== 'identity' ? decompress(r.body, String(encoding)) : r.body;
-  ctx.set(forwardableResponseHeaders(r.headers, true));
+  setForwardableResponseHeaders(ctx.res, r.headers, true);
   if (translate) {
     ctx.status = clientErrorStatus(translate.to, r.status);
     ctx.body = translateErrorBody(translate.from, translate.to, r.status, body);
@@ -331,8 +430,15 @@ function sendUpstreamError(
   ctx.body = body;
 }
 
+/** What the relay needs of a stream translator. */
+interface StreamTranslatorLike {
+  push(chunk: Buffer): string;
+  end(): string;
+  contentType: string;
+}
+
 /** Translator from the provider's stream format to the client's, with the client's content type. */
-function streamTranslator(ex: Exchange, from: Exchange['clientFormat']) {
+function streamTranslator(ex: Exchange, from: Exchange['clientFormat']): StreamTranslatorLike {
   const opts = ex.body?.stream_options as { include_usage?: unknown } | undefined;
   const geminiArray = ex.clientFormat === 'gemini' && !/[?&]alt=sse\b/.test(ex.query);
   const t = createStreamTranslator(from, ex.clientFormat, {
@@ -343,8 +449,12 @@ function streamTranslator(ex: Exchange, from: Exchange['clientFormat']) {
     codeAssist: ex.endpoint.method !== undefined,
   });
   return {
-    push: (chunk: Buffer) => t.push(chunk),
-    end: () => t.end(),
+    push(chunk) {
+      return t.push(chunk);
+    },
+    end() {
+      return t.end();
+    },
     contentType: geminiArray ? 'application/json; charset=utf-8' : 'text/event-stream; charset=utf-8',
   };
 }
@@ -392,5 +502,10 @@ export function defaultPlan(ex: Exchange, providers: ProviderDirectory): RoutePl
   // Same-format providers first at equal priority (the list is sorted by priority already).
   list.sort((a, b) => a.provider.priority - b.provider.priority || Number(a.adapter.format !== ex.clientFormat) - Number(b.adapter.format !== ex.clientFormat));
   let i = 0;
-  return { maxAttempts: Math.max(1, Math.min(3, list.length)), next: () => list[i++] };
+  return {
+    maxAttempts: Math.max(1, Math.min(3, list.length)),
+    next() {
+      return list[i++];
+    },
+  };
 }

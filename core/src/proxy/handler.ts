@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../log.ts';
@@ -8,7 +9,7 @@ import type { Exchange, SettledExchange } from '../exchange.ts';
 import { matchEndpoint, isProxyPath, formatForPath, type Endpoint } from '../formats/index.ts';
 import { renderError } from '../formats/errors.ts';
 import { GatewayError, clientErrors } from '../errors.ts';
-import { forward, type ForwardDeps } from './forward.ts';
+import { dropPendingStream, forward, sendPendingStream, type ForwardDeps } from './forward.ts';
 import { listModels } from './list-models.ts';
 
 const inflaters: Record<string, (b: Buffer) => Promise<Buffer>> = {
@@ -44,7 +45,7 @@ export function createProxyHandler(deps: ProxyHandlerDeps) {
     const pctx = ctx as ProxyContext;
     pctx.exchange = ex;
     deps.inflight.add(ex);
-    ctx.res.once('close', () => {
+    ctx.res.on('close', () => {
       deps.inflight.delete(ex);
       void settle(ctx, ex, deps);
     });
@@ -52,7 +53,10 @@ export function createProxyHandler(deps: ProxyHandlerDeps) {
       await readRequest(ctx, ex, deps.maxBodyBytes);
       const terminal = endpoint.operation === 'list_models' ? async () => listModels(pctx, deps.providers) : () => forward(pctx, deps);
       await deps.pipeline.run(pctx, terminal);
+      // A stream answer starts now that every middleware is done with the response.
+      sendPendingStream(ctx);
     } catch (err) {
+      dropPendingStream(ctx);
       respondWithError(ctx, ex, err, deps.logger);
     }
   };
@@ -88,14 +92,7 @@ async function readRequest(ctx: Context, ex: Exchange, limit: number): Promise<v
   if (ctx.method === 'GET') return;
   const declared = Number(ctx.get('content-length'));
   if (declared > limit) throw clientErrors.tooLarge(`request body exceeds ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw clientErrors.tooLarge(`request body exceeds ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  let raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  let raw = await readStream(ctx.req, limit);
   const encoding = ctx.get('content-encoding').toLowerCase();
   if (encoding && encoding !== 'identity') {
     const inflate = inflaters[encoding];
@@ -126,6 +123,48 @@ async function readRequest(ctx: Context, ex: Exchange, limit: number): Promise<v
     if (ex.endpoint.operation === 'generate' && !ex.model) throw clientErrors.badRequest('model: field required');
     ex.stream = b.stream === true;
   }
+}
+
+/**
+ * The request body, up to `limit` bytes. Plain listeners: an async iterator costs a promise and a
+ * few closures per chunk. Past the limit the read fails with 413 (and the rest is not read).
+ */
+function readStream(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    // Inline listeners only: named closures cost an extra `__name` call each under tsx.
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        reject(clientErrors.tooLarge(`request body exceeds ${limit} bytes`));
+        // What leaving a `for await` loop early did (stream.destroyer): detach the socket, so the
+        // 413 can still be sent on it, and destroy the request.
+        (req as { socket: unknown }).socket = null;
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('error', (err) => {
+      if (done) return;
+      done = true;
+      reject(err);
+    });
+    req.on('close', () => {
+      if (done) return;
+      done = true;
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 function respondWithError(ctx: Context, ex: Exchange, err: unknown, logger: Logger): void {

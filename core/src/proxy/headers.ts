@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 
 /** Headers that describe one hop, or carry the client's identity, and never cross the proxy. */
 const REQUEST_DROP = new Set([
@@ -48,7 +48,8 @@ const RESPONSE_DROP = new Set([
  */
 export function forwardableRequestHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined || REQUEST_DROP.has(name) || name.startsWith('x-cch-')) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
@@ -58,9 +59,23 @@ export function forwardableRequestHeaders(headers: IncomingHttpHeaders): Record<
 /** Upstream response headers to pass to the client. */
 export function forwardableResponseHeaders(headers: IncomingHttpHeaders, dropEncoding: boolean): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined || RESPONSE_DROP.has(name) || (dropEncoding && name === 'content-encoding')) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+/**
+ * Set the forwardable upstream response headers on the client's response: what
+ * `ctx.set(forwardableResponseHeaders(...))` does, without the intermediate object.
+ */
+export function setForwardableResponseHeaders(res: ServerResponse, headers: IncomingHttpHeaders, dropEncoding: boolean): void {
+  if (res.headersSent) return;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined || RESPONSE_DROP.has(name) || (dropEncoding && name === 'content-encoding')) continue;
+    res.setHeader(name, Array.isArray(value) ? value.join(', ') : value);
+  }
 }

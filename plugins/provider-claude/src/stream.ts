@@ -1,7 +1,8 @@
 import { createSseParser, type StreamUsageParser, type Usage } from '@cch/core';
 import { extractClaudeUsage, mergeClaudeUsage } from './usage.ts';
 
-const WANTED = new Set(['message_start', 'message_delta', 'error']);
+/** The events that carry usage, the model or an error; the rest are skipped undecoded. */
+const WANTED = { events: ['message_start', 'message_delta', 'error'] };
 
 /**
  * Watches an Anthropic SSE stream for usage: `message_start` carries input and cache tokens,
@@ -28,12 +29,21 @@ export function createClaudeStreamParser(): StreamUsageParser {
         error = j.error?.message ?? 'upstream stream error';
       }
     },
-    (event) => event !== undefined && WANTED.has(event),
+    WANTED,
   );
   return {
-    push: (chunk) => sse.push(chunk),
-    usage: () => usage,
-    model: () => model,
-    error: () => error,
+    // Methods, not arrow properties: tsx (esbuild keepNames) wraps each arrow in __name per parser.
+    push(chunk) {
+      sse.push(chunk);
+    },
+    usage() {
+      return usage;
+    },
+    model() {
+      return model;
+    },
+    error() {
+      return error;
+    },
   };
 }

@@ -3,6 +3,8 @@ import { extractResponsesUsage, responseModel } from './usage.ts';
 
 /** Events that carry the response object (model, usage) or an error; deltas are skipped undecoded. */
 const WANTED = new Set(['response.created', 'response.completed', 'response.incomplete', 'response.failed', 'error']);
+/** Named events outside WANTED are skipped undecoded; unnamed ones are judged by their `type`. */
+const FILTER = { events: [...WANTED], unnamed: true };
 
 interface ResponsesEvent {
   type?: string;
@@ -42,12 +44,21 @@ export function createResponsesStreamParser(): StreamUsageParser {
         error = typeof m === 'string' ? m : 'response failed';
       }
     },
-    (event) => event === undefined || WANTED.has(event),
+    FILTER,
   );
   return {
-    push: (chunk) => sse.push(chunk),
-    usage: () => usage,
-    model: () => model,
-    error: () => error,
+    // Methods, not arrow properties: tsx (esbuild keepNames) wraps each arrow in __name per parser.
+    push(chunk) {
+      sse.push(chunk);
+    },
+    usage() {
+      return usage;
+    },
+    model() {
+      return model;
+    },
+    error() {
+      return error;
+    },
   };
 }

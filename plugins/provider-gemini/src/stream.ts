@@ -47,8 +47,14 @@ export function createGeminiStreamParser(): StreamUsageParser {
       if (mode === 'array') array.push(chunk);
       else sse.push(chunk);
     },
-    usage: (): Usage | undefined => extractGeminiUsage(meta),
-    model: () => model,
-    error: () => error,
+    usage(): Usage | undefined {
+      return extractGeminiUsage(meta);
+    },
+    model() {
+      return model;
+    },
+    error() {
+      return error;
+    },
   };
 }

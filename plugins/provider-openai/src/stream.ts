@@ -33,9 +33,18 @@ export function createChatStreamParser(): StreamUsageParser {
     }
   });
   return {
-    push: (chunk) => sse.push(chunk),
-    usage: () => usage,
-    model: () => model,
-    error: () => error,
+    // Methods, not arrow properties: tsx (esbuild keepNames) wraps each arrow in __name per parser.
+    push(chunk) {
+      sse.push(chunk);
+    },
+    usage() {
+      return usage;
+    },
+    model() {
+      return model;
+    },
+    error() {
+      return error;
+    },
   };
 }
