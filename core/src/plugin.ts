@@ -54,7 +54,12 @@ export interface SetupContext<O = unknown> {
   readonly metrics: Registry;
   /** Add middleware to a phase. Within a tier, YAML order decides. */
   use(phase: Phase, middleware: PhaseMiddleware, opts?: { order?: 'pre' | 'post' }): void;
-  /** Run once per exchange after it finished (drained, aborted or failed), with final usage. */
+  /**
+   * Run once per exchange after it finished (drained, aborted or failed), with final usage.
+   * Handlers start in plugin order — each one's synchronous part (up to its first `await`) runs
+   * before the next starts, so what a handler sets synchronously on the exchange is there for later
+   * plugins (`after:` orders them) — and then run concurrently, so their store calls go out together.
+   */
   onSettle(handler: SettleHandler): void;
   provide<K extends keyof Services>(name: K, service: Services[K]): void;
   /** A service another plugin provides; throws a coded error when missing. */

@@ -198,13 +198,19 @@ async function settle(ctx: Context, ex: Exchange, deps: ProxyHandlerDeps): Promi
     else if (status >= 400 || ex.errorMessage) s.outcome = 'failed';
     else s.outcome = 'completed';
   }
+  // Started in order, run side by side (see SetupContext.onSettle): their store calls share round trips.
+  const failed = (err: unknown) => deps.logger.error({ requestId: ex.id, err }, 'settle handler failed');
+  let running: Promise<void>[] | undefined;
   for (const h of deps.settleHandlers) {
     try {
-      await h(s);
+      const r = h(s);
+      if (r) (running ??= []).push(r.catch(failed));
     } catch (err) {
-      deps.logger.error({ requestId: ex.id, err }, 'settle handler failed');
+      failed(err);
     }
   }
+  if (running) await Promise.all(running);
+  if (!deps.logger.isLevelEnabled('info')) return;
   const u = ex.usage;
   deps.logger.info(
     {

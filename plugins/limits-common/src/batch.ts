@@ -177,7 +177,9 @@ function createBatcher(store: Store): ScriptBatcher {
         calls.push({ def, keys, args, timeoutMs, resolve: resolve as (v: unknown) => void, reject });
         if (!scheduled) {
           scheduled = true;
-          queueMicrotask(flush);
+          // After the promise continuations now queued have run: callers that resume from an
+          // already-settled await (settle hooks, say) still join this batch.
+          process.nextTick(flush);
         }
       });
     },
