@@ -54,7 +54,7 @@ export async function runLadder(
         rows.push({ section: 'ladder', variant: 'hub-ladder', label, load1, ...r, ...(redis ? { redis } : {}) });
         log(
           `ladder    c=${String(c).padEnd(4)} +${label.padEnd(18)} ${String(r.rps).padStart(8)}/s  p50 ${r.latency.p50Us}µs p99 ${r.latency.p99Us}µs` +
-            `${redis ? `  redis ${redis.total}/req` : ''}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}`,
+            `${redis ? `  redis ${redis.total}/req ${redis.cpuUs ?? '?'}µs` : ''}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}`,
         );
       }
     } finally {

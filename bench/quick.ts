@@ -68,7 +68,7 @@ async function main(): Promise<number> {
           if (before) {
             await new Promise((res) => setTimeout(res, 400));
             const p = perRequest(before, await commandCounts(redisUrl), r.sent);
-            redis = `  redis ${p.total}/req (${p.top.map(([k, v]) => `${k} ${v}`).join(', ')})`;
+            redis = `  redis ${p.total}/req, ${p.cpuUs ?? '?'} µs CPU/req (${p.top.map(([k, v]) => `${k} ${v}`).join(', ')})`;
           }
           base[t.variant] = r.rps;
           const vsBare = base.bare ? ` ${Math.round((r.rps / base.bare) * 100)}% of bare` : '';

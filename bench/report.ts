@@ -204,7 +204,7 @@ export function toMarkdown(r: SuiteResult): string {
     const head = ['plugin added to auth + provider-claude'];
     for (const c of cs) head.push(c === 1 ? 'c=1 p50 ms' : `c=${c} req/s`, c === 1 ? 'added p50 ms' : 'vs base');
     const withRedis = ladder.some((x) => x.redis);
-    if (withRedis) head.push('Redis commands / request (top ones)');
+    if (withRedis) head.push('Redis CPU µs / request', 'Redis commands / request (top ones)');
     const rows = labels.map((label) => {
       const cells = [label === 'base' ? '(none)' : label === 'all' ? 'all of them (everything on)' : label];
       for (const c of cs) {
@@ -214,6 +214,7 @@ export function toMarkdown(r: SuiteResult): string {
       }
       if (withRedis) {
         const rd = [...cs].reverse().map((c) => at(label, c)?.redis).find(Boolean);
+        cells.push(rd?.cpuUs !== undefined ? String(rd.cpuUs) : '—');
         cells.push(rd ? `${rd.total}${rd.top.length ? ` (${rd.top.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}` : '—');
       }
       return cells;

@@ -48,8 +48,8 @@ export interface Row extends LoadResult {
   label?: string;
   /** 1-minute load average of the machine when the point started (others' work skews numbers). */
   load1: number;
-  /** Redis commands the server ran per request (ladder only; inner Lua calls included). */
-  redis?: { total: number; top: [string, number][] };
+  /** Redis commands the server ran per request (ladder only; inner Lua calls included), and its CPU µs per request. */
+  redis?: { total: number; top: [string, number][]; cpuUs?: number };
 }
 
 export interface MemoryResult {

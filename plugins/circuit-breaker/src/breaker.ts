@@ -78,8 +78,10 @@ export function createBreaker(input: CreateBreakerInput): Breaker {
   };
 
   async function record(providerId: number, outcome: AttemptOutcome, holder = ''): Promise<void> {
+    // Only a probe this instance handed out has something to release in the store.
+    const probe = holder !== '' && held.get(holder)?.providers.has(providerId) === true;
     if (holder) forget(holder, providerId);
-    if (outcome !== 'failure' && !holder) {
+    if (outcome !== 'failure' && !probe) {
       const at = cleanSince.get(providerId);
       if (at !== undefined && clock.now() - at < CLEAN_REUSE_MS) return;
     }

@@ -197,8 +197,10 @@ if (redisProblem === undefined) {
       await b2.reset(id); // b2 now knows the circuit as clean
       await b1.record(id, 'failure');
       await b1.record(id, 'failure');
-      // b2 saw it clean a moment ago: its success is not written, the failures stand.
+      // b2 saw it clean a moment ago: its success is not written, the failures stand — also when
+      // it comes with a request id that holds no probe (as settle reports every attempt).
       await b2.record(id, 'success');
+      await b2.record(id, 'success', 'req-without-probe');
       expect((await b1.state(id)).failures).to.equal(2);
       // Once b2 reads the state (as the balancer does while routing), its next success resets the count.
       expect((await b2.state(id)).failures).to.equal(2);
