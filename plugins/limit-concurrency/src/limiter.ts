@@ -10,7 +10,7 @@
  * crashed instance keeps counting.
  */
 import type { LocalDb, ScriptDefinition } from '@cch/core';
-import { counterKey, createTtlRefresher, type Backend, type FailoverStore, type Subject } from '../../limits-common/src/index.ts';
+import { counterKey, createTtlRefresher, subjectKeys, type Backend, type FailoverStore, type Subject } from '../../limits-common/src/index.ts';
 
 /** This instance refreshes a subject's key TTLs at most this often (they last half an hour or more). */
 const TTL_REFRESH_MS = 20_000;
@@ -199,10 +199,10 @@ export interface ConcurrencyLimiter {
   peek(subject: Subject, sessionId: string, now: number): Promise<{ requests: number; sessions: number; sessionActive: boolean }>;
 }
 
-const keysOf = (s: Subject): string[] => {
+const keysOf = subjectKeys((s: Subject): string[] => {
   const base = counterKey(s, 'cc');
   return [`${base}:req`, `${base}:sess`, `${base}:sessreq`];
-};
+});
 
 /** The concurrency counters over the failover store. */
 export function createConcurrencyLimiter(store: FailoverStore, opts: ConcurrencyOptions): ConcurrencyLimiter {

@@ -1,4 +1,4 @@
-import { counterKey, createTtlRefresher, toMicros, type Backend, type FailoverStore, type Subject } from '../../limits-common/src/index.ts';
+import { counterKey, createTtlRefresher, subjectKeys, toMicros, type Backend, type FailoverStore, type Subject } from '../../limits-common/src/index.ts';
 import { DIMENSIONS, KEYS_PER_SUBJECT, READ, RESERVE, SETTLE } from './scripts.ts';
 import { calendarWindows, type CalendarKind, type Span } from '@cch/core';
 
@@ -74,10 +74,10 @@ export function createLedger(store: FailoverStore, opts: LedgerOptions): Ledger 
   const refresher = createTtlRefresher(TTL_REFRESH_MS);
   const starts = (w: Record<CalendarKind, Span>) => [w.daily.start, w.weekly.start, w.monthly.start];
 
-  function keysOf(s: Subject): string[] {
+  const keysOf = subjectKeys((s: Subject): string[] => {
     const base = counterKey(s, 'usd2');
     return [`${base}:res`, `${base}:5h`, `${base}:sums`];
-  }
+  });
 
   function sameSlot(subjects: Subject[]): void {
     const tag = subjects[0]?.tag;

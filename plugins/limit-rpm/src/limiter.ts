@@ -1,5 +1,5 @@
 import type { LocalDb, ScriptDefinition } from '@cch/core';
-import { counterKey, createTtlRefresher, type FailoverStore, type Backend, type Subject } from '../../limits-common/src/index.ts';
+import { counterKey, createTtlRefresher, subjectKeys, type FailoverStore, type Backend, type Subject } from '../../limits-common/src/index.ts';
 
 /** The rpm window: requests are counted over the last 60 s, exactly (a sliding log). */
 export const RPM_WINDOW_MS = 60_000;
@@ -125,7 +125,8 @@ export interface RpmLimiter {
   peek(subject: Subject, now: number): Promise<{ count: number; freeAtMs: number | undefined }>;
 }
 
-export const rpmKey = (s: Subject): string => counterKey(s, 'rpm');
+const rpmKeys = subjectKeys((s) => [counterKey(s, 'rpm')]);
+export const rpmKey = (s: Subject): string => rpmKeys(s)[0]!;
 
 /** The sliding-window request counter, over the failover store. */
 export function createRpmLimiter(store: FailoverStore): RpmLimiter {

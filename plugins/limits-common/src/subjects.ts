@@ -124,6 +124,19 @@ export function counterKey(s: Subject, family: string): string {
   return `${s.tag}:${family}:${s.level}:${s.id}`;
 }
 
+/**
+ * `keys(subject)` built once per subject (subjects live as long as their identity or provider
+ * record), so the hot path neither rebuilds key strings nor rehashes them in maps.
+ */
+export function subjectKeys(build: (s: Subject) => string[]): (s: Subject) => string[] {
+  const cache = new WeakMap<Subject, string[]>();
+  return (s) => {
+    let keys = cache.get(s);
+    if (!keys) cache.set(s, (keys = build(s)));
+    return keys;
+  };
+}
+
 /** Who a limit belongs to, for messages: `group "senior" limit of user "alice"`. */
 export function describeLimit(s: Subject, dim: LimitDimension): string {
   const origin = s.origin[dim];
