@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
+import v8 from 'node:v8';
 import { createGateway, createRedisStore } from '@cch/core';
-import { createTestDatabase, type TestDatabase } from '@cch/core/testing';
+import type { TestDatabase } from '@cch/core/testing';
 import { forkTs, failChild, isMain, serveChild, type Child } from './child.ts';
 
 export interface HubOptions {
@@ -34,18 +35,28 @@ export interface Hub {
   startProfile(): Promise<void>;
   /** Stop sampling and write the profile (Chrome DevTools `.cpuprofile` JSON) to `file`. */
   stopProfile(file: string): Promise<void>;
+  /** Start V8's sampling heap profiler (garbage included), to see what allocates. */
+  startHeapSampling(opts?: { promotedOnly?: boolean }): Promise<void>;
+  /** Stop it and write the profile (`.heapprofile` JSON) to `file`. */
+  stopHeapSampling(file: string): Promise<void>;
+  /** Write a V8 heap snapshot of the hub (after a full GC) to `file`; resolves with its path. */
+  heapSnapshot(file: string): Promise<string>;
   /** Stop the hub, drop its database and delete its Redis keys. */
   stop(): Promise<void>;
 }
 
 /** Start a hub with `opts.yaml` on a fresh database (on the server named by DSN). */
 export async function startHub(opts: HubOptions): Promise<Hub> {
+  // Imported here, in the parent only: the testing entry pulls in mocha and chai, which the hub
+  // process (this same file) must not carry into its measured memory.
+  const { createTestDatabase } = await import('@cch/core/testing');
   const database: TestDatabase = await createTestDatabase('bench');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cch-bench-${opts.name}-`));
   const configFile = path.join(dir, 'gateway.yaml');
   fs.writeFileSync(configFile, opts.yaml);
   const storePrefix = `cch-bench-${crypto.randomBytes(4).toString('hex')}:`;
-  const nodeArgs = ['--expose-gc'];
+  // BENCH_HUB_NODE_ARGS: extra node/V8 flags for the hub, to try e.g. GC settings.
+  const nodeArgs = ['--expose-gc', ...(process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
   let child: Child;
   try {
     child = await forkTs(fileURLToPath(import.meta.url), {
@@ -78,6 +89,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     memory: (gc = false) => child.call<NodeJS.MemoryUsage>('memory', { gc }),
     startProfile: () => child.call('profileStart'),
     stopProfile: (file) => child.call('profileStop', { file }),
+    heapSnapshot: (file) => child.call<string>('heapSnapshot', { file }),
+    startHeapSampling: (o = {}) => child.call('heapSamplingStart', { promotedOnly: o.promotedOnly === true }),
+    stopHeapSampling: (file) => child.call('heapSamplingStop', { file }),
     stop() {
       stopped ??= (async () => {
         await child.stop();
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   // The inspector's profiler, on demand, so a profile covers the load and not the boot.
   let session: Session | undefined;
+  let heapSession: Session | undefined;
   serveChild(
     { url, plugins: gw.plugins.map((p) => p.name) },
     {
@@ -115,6 +130,27 @@ async function main(): Promise<void> {
           gc();
         }
         return process.memoryUsage();
+      },
+      heapSnapshot: (msg) => {
+        if (gc) {
+          gc();
+          gc();
+        }
+        return v8.writeHeapSnapshot(String(msg.file));
+      },
+      heapSamplingStart: async (msg) => {
+        heapSession = new Session();
+        heapSession.connect();
+        await heapSession.post('HeapProfiler.enable');
+        // promotedOnly: leave out what died young, i.e. keep what lived long enough to reach the old generation.
+        await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: msg.promotedOnly !== true });
+      },
+      heapSamplingStop: async (msg) => {
+        if (!heapSession) throw new Error('no heap sampling running');
+        const { profile } = await heapSession.post('HeapProfiler.stopSampling');
+        fs.writeFileSync(String(msg.file), JSON.stringify(profile));
+        heapSession.disconnect();
+        heapSession = undefined;
       },
       profileStart: async () => {
         session = new Session();

@@ -1,107 +1,42 @@
 import type Koa from 'koa';
-import type { Context, Next } from 'koa';
-import Router from '@koa/router';
-import { koaBody } from 'koa-body';
+import type { Context } from 'koa';
+import type Router from '@koa/router';
 import type { Gateway } from '../app.ts';
-import { RegisterRoutes } from './generated/routes.ts';
-import { isAdmin } from './session.ts';
-import { serveDocs } from './docs.ts';
-import { UNAUTHENTICATED_MESSAGE } from './errors.ts';
-import type { ErrorBody } from './types.ts';
+
+type AdminHandler = (ctx: Context) => Promise<void>;
 
 /**
- * Mount the admin API on `/api/…`: the tsoa-generated `/api/v1` routes (controllers in
- * ./controllers, regenerate with `npm run api:generate`), plugin routes under
- * `/api/v1/plugins/<name>/…` (admin-authenticated), the OpenAPI document at `/api/openapi.json`
- * and the Swagger UI / Scalar pages. Everything under `/api/` answers JSON errors; other paths
- * pass through untouched (this runs after the proxy handler, so proxy paths never get here and
- * their raw bodies are never parsed).
+ * Mount the admin API on `/api/…` (see ./api.ts). Other paths pass through untouched; this runs
+ * after the proxy handler, so proxy paths never get here and their raw bodies are never parsed.
+ *
+ * The API itself — tsoa's runtime and validators, the controllers, koa-body, the docs pages — is
+ * imported on the first `/api` request, not at boot: a hub that only proxies never needs it, and
+ * it is several MB of heap (see bench/heap.ts). A failed import answers 500 and is retried on the
+ * next request.
  */
 export function mountAdmin(app: Koa, gw: Gateway, pluginRouter: Router): void {
-  const api = new Router();
-  RegisterRoutes(api);
-
-  const body = koaBody({ json: true, urlencoded: true, text: false, multipart: false, jsonLimit: '1mb', formLimit: '1mb', jsonStrict: true });
-
-  const requireAdmin = async (ctx: Context, next: Next): Promise<void> => {
-    if (!(await isAdmin(ctx, gw))) {
-      ctx.status = 401;
-      ctx.body = errorBody(UNAUTHENTICATED_MESSAGE);
-      return;
-    }
-    await next();
-  };
-  const plugins = chain([requireAdmin, pluginRouter.routes() as Koa.Middleware, pluginRouter.allowedMethods() as Koa.Middleware]);
-  const routes = chain([api.routes() as Koa.Middleware, api.allowedMethods() as Koa.Middleware]);
+  let handler: Promise<AdminHandler> | undefined;
+  const load = (): Promise<AdminHandler> =>
+    (handler ??= import('./api.ts').then(
+      (m) => m.createAdminHandler(gw, pluginRouter),
+      (err: unknown) => {
+        handler = undefined;
+        throw err;
+      },
+    ));
 
   app.use(async (ctx, next) => {
     if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();
     ctx.state.gateway = gw;
+    let handle: AdminHandler;
     try {
-      if (serveDocs(ctx)) return;
-      await body(ctx, async () => {
-        if (ctx.path.startsWith('/api/v1/plugins/')) await plugins(ctx);
-        else await routes(ctx);
-      });
-      if (ctx.body === undefined || ctx.body === null) {
-        // Setting a body makes Koa answer 200 unless the status is set (again) explicitly.
-        const status = ctx.status;
-        const message =
-          status === 404 ? `no such endpoint: ${ctx.method} ${ctx.path}` : status === 405 ? `method ${ctx.method} not allowed on ${ctx.path}` : status === 501 ? `method ${ctx.method} not implemented` : undefined;
-        if (message) {
-          ctx.body = errorBody(message);
-          ctx.status = status;
-        }
-      }
+      handle = await load();
     } catch (err) {
-      renderError(ctx, gw, err);
+      gw.logger.error({ err }, 'loading the admin API failed');
+      ctx.status = 500;
+      ctx.body = { error: { message: 'internal server error: the admin API failed to load' } };
+      return;
     }
+    await handle(ctx);
   });
-}
-
-/** Run middleware in order (each decides whether to call the next); the chain ends in a no-op. */
-function chain(mws: Koa.Middleware[]): (ctx: Context) => Promise<void> {
-  return (ctx) => {
-    const run = async (i: number): Promise<void> => {
-      if (i < mws.length) await mws[i]!(ctx as Koa.ParameterizedContext, () => run(i + 1));
-    };
-    return run(0);
-  };
-}
-
-function errorBody(message: string, extra: Omit<ErrorBody['error'], 'message'> = {}): ErrorBody {
-  return { error: { message, ...extra } };
-}
-
-type FieldErrors = NonNullable<ErrorBody['error']['fields']>;
-
-/**
- * 4xx errors (tsoa validation, authentication, malformed bodies, AdminHttpError) become
- * `{error:{message, fields?}}`; anything else is logged and answered with a 500 naming the
- * request id.
- */
-function renderError(ctx: Context, gw: Gateway, err: unknown): void {
-  const e = (err ?? {}) as { status?: unknown; statusCode?: unknown; message?: unknown; fields?: unknown; expose?: unknown };
-  const raw = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
-  const status = raw >= 400 && raw < 600 ? raw : 500;
-  ctx.remove('set-cookie');
-  if (status < 500) {
-    const fields = e.fields && typeof e.fields === 'object' ? (e.fields as FieldErrors) : undefined;
-    const message = fields ? validationMessage(fields) : typeof e.message === 'string' && e.message ? e.message : 'bad request';
-    ctx.status = status;
-    ctx.body = errorBody(message, fields ? { fields } : {});
-    return;
-  }
-  const requestId = ctx.state.requestId as string | undefined;
-  gw.logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'admin API request failed');
-  ctx.status = 500;
-  ctx.body = errorBody('internal server error', requestId ? { requestId } : {});
-}
-
-function validationMessage(fields: FieldErrors): string {
-  const parts = Object.entries(fields).map(([name, f]) => {
-    const msg = f?.message || 'invalid';
-    return msg.startsWith(name.replace(/^body\./, '')) ? msg : `${name}: ${msg}`;
-  });
-  return parts.length ? `invalid request: ${parts.join('; ')}` : 'invalid request';
 }

@@ -152,7 +152,11 @@ function readStream(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => {
       if (done) return;
       done = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      // These listeners stay on the request for its whole life (a stream may run for minutes):
+      // they must not keep a second copy of a large body.
+      chunks.length = 0;
+      resolve(body);
     });
     req.on('error', (err) => {
       if (done) return;

@@ -69,7 +69,8 @@ export function createInflightTracker(store: Store, maxAgeMs: number, onError: (
     finish(ex) {
       const pid = ex.state[STATE];
       if (typeof pid !== 'number') return;
-      delete ex.state[STATE];
+      // Not `delete`: that turns the exchange's shared state object into a slow dictionary.
+      ex.state[STATE] = undefined;
       change(pid, -1);
     },
     async counts(ids) {
@@ -82,9 +83,9 @@ export function createInflightTracker(store: Store, maxAgeMs: number, onError: (
       return out;
     },
     watchPlan(plan, ex) {
-      const pick = plan.next.bind(plan);
+      const pick = plan.next;
       plan.next = (failed) => {
-        const c = pick(failed);
+        const c = pick.call(plan, failed);
         if (c) tracker.begin(ex, c.provider.id);
         else tracker.finish(ex);
         return c;

@@ -20,22 +20,39 @@ export type BreakerLike = Pick<Services['breaker'], 'state' | 'allow' | 'recordA
  * changes a circuit or sets a cool-down; other instances' changes are seen within `ttlMs`.
  */
 export interface HealthCache {
-  get<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** The value itself once it has arrived (no promise, no time limit to wrap it in), else the load in flight. */
+  get<T>(key: string, load: () => Promise<T>): T | Promise<T>;
   clear(key?: string): void;
 }
 
+interface HealthEntry {
+  at: number;
+  value: Promise<unknown>;
+  settled: boolean;
+  result?: unknown;
+}
+
 export function createHealthCache(ttlMs: number, clock: () => number = Date.now): HealthCache {
-  const entries = new Map<string, { at: number; value: Promise<unknown> }>();
+  const entries = new Map<string, HealthEntry>();
   return {
-    get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    get<T>(key: string, load: () => Promise<T>): T | Promise<T> {
       const hit = entries.get(key);
       const now = clock();
-      if (hit && now - hit.at < ttlMs) return hit.value as Promise<T>;
+      if (hit && now - hit.at < ttlMs) return hit.settled ? (hit.result as T) : (hit.value as Promise<T>);
       const value = load();
       // Stale entries are only replaced on use; keys per session make the map grow, so bound it.
       if (entries.size >= 10_000) entries.clear();
-      entries.set(key, { at: now, value });
-      value.catch(() => entries.delete(key));
+      const entry: HealthEntry = { at: now, value, settled: false };
+      entries.set(key, entry);
+      value.then(
+        (v) => {
+          entry.settled = true;
+          entry.result = v;
+        },
+        () => {
+          if (entries.get(key) === entry) entries.delete(key);
+        },
+      );
       return value;
     },
     clear(key) {
@@ -128,9 +145,13 @@ export async function checkHealth(cands: readonly RouteCandidate[], deps: Health
  * enforce on their own); a "no" is asked again each time, since a session already active on the
  * provider may still be let through.
  */
-async function providerWithinLimits(deps: HealthDeps, limits: ProviderLimitsService, id: number): Promise<boolean> {
+function providerWithinLimits(deps: HealthDeps, limits: ProviderLimitsService, id: number): boolean | Promise<boolean> {
   const key = `limits:${id}:${deps.sessionId ?? ''}`;
-  const ok = await deps.cache.get(key, async () => limits.isAvailable(id, { sessionId: deps.sessionId }));
-  if (!ok) deps.cache.clear(key);
-  return ok;
+  const ok = deps.cache.get(key, async () => limits.isAvailable(id, { sessionId: deps.sessionId }));
+  if (ok === false) deps.cache.clear(key);
+  if (typeof ok === 'boolean') return ok;
+  return ok.then((v) => {
+    if (!v) deps.cache.clear(key);
+    return v;
+  });
 }

@@ -102,6 +102,9 @@ function localFor(defs: ScriptDefinition[]) {
   };
 }
 
+/** Most calls sent in one script call. */
+export const MAX_CALLS_PER_BATCH = 32;
+
 const timeoutMessage = (ms: number) => `limit store call timed out after ${ms} ms`;
 
 function createBatcher(store: Store): ScriptBatcher {
@@ -124,7 +127,13 @@ function createBatcher(store: Store): ScriptBatcher {
   function runSingle(c: Call): void {
     const run = singles.get(c.def.name);
     if (!run) return c.reject(new Error(`script ${c.def.name} was not registered`));
-    withDeadline(run(c.keys, c.args), c.timeoutMs, timeoutMessage(c.timeoutMs)).then(c.resolve, c.reject);
+    let sent: Promise<unknown>;
+    try {
+      sent = run(c.keys, c.args);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    withDeadline(sent, c.timeoutMs, timeoutMessage(c.timeoutMs)).then(c.resolve, c.reject);
   }
 
   function flush(): void {
@@ -132,11 +141,20 @@ function createBatcher(store: Store): ScriptBatcher {
     const groups = pending;
     pending = new Map();
     const comb = combined;
-    for (const calls of groups.values()) {
-      if (calls.length === 1 || !comb || calls.some((c) => !comb.index.has(c.def.name))) {
-        for (const c of calls) runSingle(c);
+    for (const group of groups.values()) {
+      if (group.length === 1 || !comb || group.some((c) => !comb.index.has(c.def.name))) {
+        for (const c of group) runSingle(c);
         continue;
       }
+      // A burst on one subject (a thousand streams of one user) must not become one giant script
+      // call: its arguments would overflow the call stack, and Redis would be busy with it alone.
+      for (let i = 0; i < group.length; i += MAX_CALLS_PER_BATCH) runBatch(comb, group.slice(i, i + MAX_CALLS_PER_BATCH));
+    }
+  }
+
+  function runBatch(comb: NonNullable<typeof combined>, calls: Call[]): void {
+    if (calls.length === 1) return runSingle(calls[0]!);
+    {
       const keys: string[] = [];
       const args: (string | number)[] = [calls.length];
       for (const c of calls) {
@@ -144,10 +162,16 @@ function createBatcher(store: Store): ScriptBatcher {
         args.push(comb.index.get(c.def.name)!, c.keys.length, c.args.length, ...c.args);
       }
       const ms = Math.min(...calls.map((c) => c.timeoutMs));
-      withDeadline(comb.run(keys, args), ms, timeoutMessage(ms)).then(
+      let sent: Promise<[number, unknown][]>;
+      try {
+        sent = comb.run(keys, args);
+      } catch (err) {
+        sent = Promise.reject(err);
+      }
+      withDeadline(sent, ms, timeoutMessage(ms)).then(
         (results) => {
           calls.forEach((c, i) => {
-            const r = results[i];
+            const r: unknown = Array.isArray(results) ? results[i] : undefined;
             if (Array.isArray(r) && r[0] === 1) c.resolve(r[1] ?? null);
             else c.reject(new Error(Array.isArray(r) ? String(r[1]) : 'batched script returned no result'));
           });

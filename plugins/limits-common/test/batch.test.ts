@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createRedisStore, type ScriptDefinition, type Store } from '@cch/core';
-import { batcherFor } from '../src/index.ts';
+import { batcherFor, MAX_CALLS_PER_BATCH } from '../src/index.ts';
 import { newPrefix, REDIS_URL } from './helpers.ts';
 
 const PUSH: ScriptDefinition = {
@@ -75,6 +75,18 @@ describe('limit script batching (Redis)', function () {
     expect(results[1]!.status).to.equal('rejected');
     expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/WRONGTYPE|wrong kind/i);
     expect(results[2]).to.deep.include({ status: 'fulfilled', value: 1 });
+  });
+
+  it('splits a burst on one hash slot into script calls of at most MAX_CALLS_PER_BATCH', async () => {
+    const { store, calls } = counting(raw);
+    const b = batcherFor(store);
+    for (const d of [PUSH, COUNT]) b.register(d);
+    await new Promise((r) => setImmediate(r));
+    const n = 1000;
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => b.run<string[]>(PUSH, ['{u5}:burst'], [String(i)], 5000)));
+    // Every caller got the list as it was right after its own push: order kept, nothing lost.
+    results.forEach((r, i) => expect(r.length).to.equal(i + 1));
+    expect(calls.get('batch')).to.equal(Math.ceil(n / MAX_CALLS_PER_BATCH));
   });
 
   it('calls made before the combined script exists still run, one by one', async () => {
