@@ -81,9 +81,10 @@ export function createLogWriter(db: Database, opts: LogWriterOptions, logger: Lo
 
   async function insert(rows: LogRow[]): Promise<void> {
     const { sql, params } = insertSql(rows);
-    // Through knex, so the values travel as bind parameters: MikroORM's `execute` would inline
-    // them into the SQL text, escaping every value (a few % of the hub's CPU in profiles).
-    const write = db.em().getConnection().getKnex().raw(sql, params as never).then(() => undefined);
+    // Straight to a pooled pg connection with `$n` bind parameters: MikroORM's `execute` would
+    // inline every value into the SQL text (escaping each), and knex's raw would rewrite thousands
+    // of `?` placeholders — both a few % of the hub's CPU in profiles.
+    const write = queryPg(db, sql, params);
     // A database that stops answering (no error, no reset) must not stall the writer for good:
     // give up on the wait; if the INSERT lands later, the retry's duplicates are ignored.
     let timer: NodeJS.Timeout | undefined;
@@ -300,10 +301,29 @@ function insertSql(rows: LogRow[]): { sql: string; params: unknown[] } {
       // A field the row lacks (a spool line from an older version) takes the column default.
       if (v === undefined) return 'default';
       params.push(prop === 'decision' && v !== null ? JSON.stringify(v) : v instanceof Date ? v.toISOString() : v);
-      return '?';
+      return `$${params.length}`;
     });
     return `(${marks.join(', ')})`;
   });
   const cols = COLUMNS.map(([, c]) => `"${c}"`).join(', ');
   return { sql: `insert into "cch_request_log" (${cols}) values ${tuples.join(', ')} on conflict ("request_id") do nothing`, params };
+}
+
+interface PgConnection {
+  query(text: string, values: unknown[]): Promise<unknown>;
+}
+interface KnexClient {
+  acquireConnection(): Promise<PgConnection>;
+  releaseConnection(connection: PgConnection): Promise<unknown>;
+}
+
+/** Run one parameterised statement on a connection of the ORM's pool (node-postgres underneath). */
+async function queryPg(db: Database, sql: string, params: unknown[]): Promise<void> {
+  const client = (db.em().getConnection().getKnex() as unknown as { client: KnexClient }).client;
+  const conn = await client.acquireConnection();
+  try {
+    await conn.query(sql, params);
+  } finally {
+    await client.releaseConnection(conn);
+  }
 }
