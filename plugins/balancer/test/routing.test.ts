@@ -207,6 +207,40 @@ describe('balancer + circuit breaker through a real hub', function () {
     expect(calls()).to.deep.equal([0, 0]);
   });
 
+  it('reads a session binding at most every 250 ms and does not rewrite an unchanged one on every request', async () => {
+    const store = hub.gw.store;
+    const { get, set } = store;
+    let gets = 0;
+    let sets = 0;
+    store.get = (k) => {
+      if (k.startsWith('session:')) gets++;
+      return get.call(store, k);
+    };
+    store.set = (k, v, o) => {
+      if (k.startsWith('session:')) sets++;
+      return set.call(store, k, v, o);
+    };
+    try {
+      const session = randomUUID();
+      const t0 = Date.now();
+      for (let i = 0; i < 4; i++) expect((await send(hub, { session })).res.status).to.equal(200);
+      const quick = Date.now() - t0 < 250;
+      if (quick) expect(gets).to.equal(1);
+      else expect(gets).to.be.at.most(4);
+      expect(sets, 'bound once, not rewritten by every request').to.equal(1);
+      expect([String(idA), String(idB)]).to.include(await get.call(store, `session:${session}`));
+      // Past the reuse window the binding is read again (another instance may have moved it).
+      await sleep(300);
+      const before = gets;
+      expect((await send(hub, { session })).res.status).to.equal(200);
+      expect(gets).to.equal(before + 1);
+      expect(sets).to.equal(1);
+    } finally {
+      store.get = get;
+      store.set = set;
+    }
+  });
+
   it('moves a session back to the higher-priority provider once it recovers', async () => {
     const session = randomUUID();
     await send(hub, { session });
