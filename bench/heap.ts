@@ -170,8 +170,22 @@ async function main(): Promise<number> {
       'prompt-kb': { type: 'string', default: '0' },
       promoted: { type: 'boolean', default: false },
       summary: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`usage:
+  node --import tsx bench/heap.ts [--streams 300,1000] [--delay 1000] [--prompt-kb 0] [--snapshot DIR] [--sample DIR] [--promoted]
+      RSS and heap of the everything-on hub idle and with N slow streams open (one event every --delay ms);
+      --snapshot: heap snapshots at each point; --sample: sampling heap profiles (--promoted: only what
+      survived the young generation); --prompt-kb: request bodies of that size.
+  node --import tsx bench/heap.ts --diff A.heapsnapshot B.heapsnapshot [--per N] [--top 40]
+      objects and bytes per constructor that B has more of than A (divided by --per, e.g. the streams).
+  node --import tsx bench/heap.ts --summary FILE.heapprofile [--top 40]
+      allocation sites of a sampling profile, by function and by file.
+`);
+    return 0;
+  }
   if (values.summary) {
     summarizeProfile(positionals[0]!, Number(values.top));
     return 0;

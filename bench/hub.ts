@@ -3,6 +3,7 @@
  * YAML, a fresh PostgreSQL database and its own Redis key prefix (the CLI has no prefix setting,
  * hence this entry instead of `cch start`). Logs at warn, as a production hub would.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +42,11 @@ export interface Hub {
   stopHeapSampling(file: string): Promise<void>;
   /** Write a V8 heap snapshot of the hub (after a full GC) to `file`; resolves with its path. */
   heapSnapshot(file: string): Promise<string>;
+  /**
+   * The hub's event-loop delay since the last call (µs percentiles, from `monitorEventLoopDelay`):
+   * how long ready work waited for the loop — pauses that show up in every request's latency.
+   */
+  loopDelay(): Promise<{ p50Us: number; p99Us: number; maxUs: number }>;
   /** Stop the hub, drop its database and delete its Redis keys. */
   stop(): Promise<void>;
 }
@@ -92,6 +98,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     heapSnapshot: (file) => child.call<string>('heapSnapshot', { file }),
     startHeapSampling: (o = {}) => child.call('heapSamplingStart', { promotedOnly: o.promotedOnly === true }),
     stopHeapSampling: (file) => child.call('heapSamplingStop', { file }),
+    loopDelay: () => child.call<{ p50Us: number; p99Us: number; maxUs: number }>('loopDelay'),
     stop() {
       stopped ??= (async () => {
         await child.stop();
@@ -121,9 +128,16 @@ async function main(): Promise<void> {
   // The inspector's profiler, on demand, so a profile covers the load and not the boot.
   let session: Session | undefined;
   let heapSession: Session | undefined;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   serveChild(
     { url, plugins: gw.plugins.map((p) => p.name) },
     {
+      loopDelay: () => {
+        const out = { p50Us: Math.round(loop.percentile(50) / 1000), p99Us: Math.round(loop.percentile(99) / 1000), maxUs: Math.round(loop.max / 1000) };
+        loop.reset();
+        return out;
+      },
       memory: (msg) => {
         if (msg.gc && gc) {
           gc();

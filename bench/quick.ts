@@ -63,7 +63,10 @@ async function main(): Promise<number> {
         for (const t of targets) {
           if (values.only && t.variant !== values.only && t.variant !== 'bare') continue;
           const before = t.redis ? await commandCounts(redisUrl) : undefined;
+          const hub = hubs.find((h) => h.url === t.url);
           const r = await runLoad({ ...requestFor(t, stream, c), concurrency: c, warmupMs: 1000, durationMs });
+          // Warm-up included: a rough view of the loop's pauses during this point.
+          const loop = hub ? await hub.loopDelay() : undefined;
           let redis = '';
           if (before) {
             await new Promise((res) => setTimeout(res, 400));
@@ -72,8 +75,9 @@ async function main(): Promise<number> {
           }
           base[t.variant] = r.rps;
           const vsBare = base.bare ? ` ${Math.round((r.rps / base.bare) * 100)}% of bare` : '';
+          const lag = loop ? `  loop delay p99 ${(loop.p99Us / 1000).toFixed(2)} ms max ${(loop.maxUs / 1000).toFixed(1)} ms` : '';
           process.stdout.write(
-            `${stream ? 'stream' : 'json  '} c=${String(c).padEnd(3)} ${t.variant.padEnd(9)} ${String(r.rps).padStart(6)}/s  p50 ${(r.latency.p50Us / 1000).toFixed(3)} ms  p99 ${(r.latency.p99Us / 1000).toFixed(3)} ms${vsBare}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}${redis}\n`,
+            `${stream ? 'stream' : 'json  '} c=${String(c).padEnd(3)} ${t.variant.padEnd(9)} ${String(r.rps).padStart(6)}/s  p50 ${(r.latency.p50Us / 1000).toFixed(3)} ms  p99 ${(r.latency.p99Us / 1000).toFixed(3)} ms${vsBare}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}${lag}${redis}\n`,
           );
         }
       }
