@@ -63,7 +63,8 @@ users:
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
 
     await page.goto(`${hub.url}/#/providers`);
-    await page.getByText('claude-main').waitFor();
+    // The providers table, not the health table below it (which may or may not have loaded yet).
+    await page.getByLabel('Providers').getByRole('rowheader', { name: 'claude-main' }).waitFor();
     expect(await page.getByText('managed by config').count()).to.be.greaterThan(0);
     expect(await page.content()).not.to.include('sk-ant-console-secret-key-9999');
 
