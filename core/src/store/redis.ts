@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { ScriptDefinition, ScriptRunner, Store } from './types.ts';
@@ -18,7 +19,6 @@ interface Channel {
   handlers: Set<{ handler: (message: string) => void }>;
   ready: Promise<unknown>;
 }
-type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
 const CONNECT_TIMEOUT_MS = 2000;
 const STARTUP_TIMEOUT_MS = 3000;
@@ -294,19 +294,21 @@ export async function createRedisStore(opts: RedisStoreOptions): Promise<Store> 
     },
 
     defineScript<R = unknown>(def: ScriptDefinition): ScriptRunner<R> {
-      // Namespaced so a script called e.g. "get" cannot replace a built-in client method.
-      const command = `cchScript_${def.name}`;
       const known = scripts.get(def.name);
       if (known !== undefined && known !== def.lua) {
         throw new Error(`script ${def.name} is already defined with a different body`);
       }
-      if (known === undefined) {
-        // No numberOfKeys: each call passes its own key count first.
-        client.defineCommand(command, { lua: def.lua });
-        scripts.set(def.name, def.lua);
-      }
-      const fn = (client as unknown as Record<string, ScriptCommand>)[command]!;
-      return (keys, args) => fn.call(client, keys.length, ...keys, ...args) as Promise<R>;
+      scripts.set(def.name, def.lua);
+      // EVALSHA with a fallback to EVAL (which also caches the script on the server), not ioredis'
+      // defineCommand: every auto-pipeline copies each defined command onto itself, which made
+      // every batch of commands allocate a few KB per script (see bench/README.md).
+      const sha = createHash('sha1').update(def.lua).digest('hex');
+      const lua = def.lua;
+      return (keys, args) =>
+        (client.evalsha(sha, keys.length, ...keys, ...args) as Promise<R>).catch((err: unknown) => {
+          if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+          return client.eval(lua, keys.length, ...keys, ...args) as Promise<R>;
+        });
     },
 
     async publish(channel, message) {

@@ -13,9 +13,8 @@ import { withDeadline, type LocalDb, type ScriptDefinition, type ScriptRunner, t
  * a call of their own script would have given. Only Redis stores batch; the memory store runs
  * scripts synchronously anyway.
  *
- * Scripts are registered at setup and the combined script is (re)defined on a tick of its own:
- * ioredis ≤ 5.11 breaks an auto-pipeline when a command is defined in the tick that created it
- * (redis/ioredis#1931), so nothing is ever defined while requests are being served.
+ * Scripts are registered at setup; the combined script is built on the next tick, once every
+ * plugin has registered its own (a script registered later rebuilds it).
  */
 export interface ScriptBatcher {
   /** Define a script (at setup); its calls may then be batched. */
