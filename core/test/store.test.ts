@@ -97,6 +97,27 @@ if (redisProblem === undefined) {
       }
     });
 
+    it('runs a script again after the server forgot it (SCRIPT FLUSH, failover): EVAL on NOSCRIPT', async function () {
+      const prefix = newPrefix();
+      prefixes.push(prefix);
+      const store = await createRedisStore({ url: REDIS_URL, prefix });
+      const raw = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await raw.connect();
+        // A body unique to this run, so no other run has it cached.
+        const lua = `return redis.call('INCRBY', KEYS[1], ARGV[1]) -- ${prefix}`;
+        const incr = store.defineScript<number>({ name: `noscript_${prefix}`, lua, local: () => 0 });
+        expect(await incr(['n'], [2])).to.equal(2);
+        await raw.script('FLUSH');
+        expect(await incr(['n'], [3])).to.equal(5);
+        expect(await raw.get(`${prefix}n`)).to.equal('5');
+        await store.del('n');
+      } finally {
+        raw.disconnect();
+        await store.close();
+      }
+    });
+
     it('left no keys behind', async function () {
       // Runs after the conformance suite (registered first), whose after-hook already cleaned up.
       const raw = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
