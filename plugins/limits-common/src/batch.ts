@@ -104,7 +104,16 @@ function localFor(defs: ScriptDefinition[]) {
 /** Most calls sent in one script call. */
 export const MAX_CALLS_PER_BATCH = 32;
 
-const timeoutMessage = (ms: number) => `limit store call timed out after ${ms} ms`;
+/** One store call with its time limit; a runner that throws (instead of rejecting) rejects too. */
+function send<T>(run: ScriptRunner<T>, keys: string[], args: (string | number)[], ms: number): Promise<T> {
+  let sent: Promise<T>;
+  try {
+    sent = run(keys, args);
+  } catch (err) {
+    sent = Promise.reject(err);
+  }
+  return withDeadline(sent, ms, `limit store call timed out after ${ms} ms`);
+}
 
 function createBatcher(store: Store): ScriptBatcher {
   const singles = new Map<string, ScriptRunner<unknown>>();
@@ -126,13 +135,7 @@ function createBatcher(store: Store): ScriptBatcher {
   function runSingle(c: Call): void {
     const run = singles.get(c.def.name);
     if (!run) return c.reject(new Error(`script ${c.def.name} was not registered`));
-    let sent: Promise<unknown>;
-    try {
-      sent = run(c.keys, c.args);
-    } catch (err) {
-      sent = Promise.reject(err);
-    }
-    withDeadline(sent, c.timeoutMs, timeoutMessage(c.timeoutMs)).then(c.resolve, c.reject);
+    send(run, c.keys, c.args, c.timeoutMs).then(c.resolve, c.reject);
   }
 
   function flush(): void {
@@ -153,33 +156,24 @@ function createBatcher(store: Store): ScriptBatcher {
 
   function runBatch(comb: NonNullable<typeof combined>, calls: Call[]): void {
     if (calls.length === 1) return runSingle(calls[0]!);
-    {
-      const keys: string[] = [];
-      const args: (string | number)[] = [calls.length];
-      for (const c of calls) {
-        keys.push(...c.keys);
-        args.push(comb.index.get(c.def.name)!, c.keys.length, c.args.length, ...c.args);
-      }
-      const ms = Math.min(...calls.map((c) => c.timeoutMs));
-      let sent: Promise<[number, unknown][]>;
-      try {
-        sent = comb.run(keys, args);
-      } catch (err) {
-        sent = Promise.reject(err);
-      }
-      withDeadline(sent, ms, timeoutMessage(ms)).then(
-        (results) => {
-          calls.forEach((c, i) => {
-            const r: unknown = Array.isArray(results) ? results[i] : undefined;
-            if (Array.isArray(r) && r[0] === 1) c.resolve(r[1] ?? null);
-            else c.reject(new Error(Array.isArray(r) ? String(r[1]) : 'batched script returned no result'));
-          });
-        },
-        (err: unknown) => {
-          for (const c of calls) c.reject(err);
-        },
-      );
+    const keys: string[] = [];
+    const args: (string | number)[] = [calls.length];
+    for (const c of calls) {
+      keys.push(...c.keys);
+      args.push(comb.index.get(c.def.name)!, c.keys.length, c.args.length, ...c.args);
     }
+    send(comb.run, keys, args, Math.min(...calls.map((c) => c.timeoutMs))).then(
+      (results) => {
+        calls.forEach((c, i) => {
+          const r: unknown = Array.isArray(results) ? results[i] : undefined;
+          if (Array.isArray(r) && r[0] === 1) c.resolve(r[1] ?? null);
+          else c.reject(new Error(Array.isArray(r) ? String(r[1]) : 'batched script returned no result'));
+        });
+      },
+      (err: unknown) => {
+        for (const c of calls) c.reject(err);
+      },
+    );
   }
 
   return {
