@@ -15,6 +15,7 @@ import { bootResources, type Resources } from './boot.ts';
 import { createSecretBox } from './secrets.ts';
 import { syncConfig } from './db/sync.ts';
 import { captureOrmAsyncContext } from './db/async-context.ts';
+import { withDeadline } from './deadline.ts';
 import { createProviderRegistry, type ProviderDirectory } from './providers.ts';
 import { Transport } from './proxy/transport.ts';
 import { createProxyHandler } from './proxy/handler.ts';
@@ -189,7 +190,15 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       logger.debug({ plugin: name, ms: info.setupMs }, 'plugin set up');
     }
     await providers.refresh();
-    const unsubscribe = await res.store.subscribe(CONFIG_CHANNEL, () => {
+    /** Messages this instance published and waits to hear back (see reloadConfig). */
+    const ownNotices = new Map<string, () => void>();
+    const unsubscribe = await res.store.subscribe(CONFIG_CHANNEL, (message) => {
+      const heard = ownNotices.get(message);
+      if (heard) {
+        // Our own reload: the providers are already fresh; plugins' handlers got it in this same dispatch.
+        heard();
+        return;
+      }
       providers.refresh().catch((err: unknown) => logger.error({ err }, 'provider refresh failed'));
     });
     closeFns.unshift({ plugin: 'core', fn: unsubscribe });
@@ -248,7 +257,17 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
         }
         const report = await syncConfig(res.db.em(), next.config, box);
         await providers.refresh();
-        await res.store.publish(CONFIG_CHANNEL, String(Date.now()));
+        // Wait (briefly) until this instance has heard its own notice: plugins that cache
+        // configuration (auth's key cache) clear it on that message, and a request right after
+        // the reload must not see the old state.
+        const notice = `${Date.now()}:${randomUUID()}`;
+        const heard = new Promise<void>((resolve) => ownNotices.set(notice, resolve));
+        try {
+          await res.store.publish(CONFIG_CHANNEL, notice);
+          await withDeadline(heard, 2000, 'config change notice not heard back').catch((err: unknown) => logger.warn({ err }, 'reload: own change notice not received in time'));
+        } finally {
+          ownNotices.delete(notice);
+        }
         logger.info(report, 'configuration reloaded');
       },
       listen(port = env.port, host) {
