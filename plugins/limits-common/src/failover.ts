@@ -1,4 +1,4 @@
-import { createMemoryStore, withDeadline, type Clock, type Logger, type ScriptDefinition, type ScriptRunner, type Store } from '@cch/core';
+import { createMemoryStore, type Clock, type Logger, type ScriptDefinition, type ScriptRunner, type Store } from '@cch/core';
 import { batcherFor } from './batch.ts';
 
 /** Which backend answered a call. */
@@ -54,10 +54,6 @@ interface Pending {
   run: (keys: string[], args: (string | number)[]) => Promise<unknown>;
   keys: string[];
   args: (string | number)[];
-}
-
-function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return withDeadline(p, ms, `limit store call timed out after ${ms} ms`);
 }
 
 /**
@@ -118,7 +114,7 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       try {
-        await timeout(p.run(p.keys, p.args), callTimeoutMs);
+        await p.run(p.keys, p.args); // the shared runner carries its own deadline
       } catch (err) {
         fail(err);
         replays = [...batch.slice(i), ...replays];
@@ -142,14 +138,16 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
 
   return {
     define<R>(def: ScriptDefinition): FailoverScript<R> {
-      // On Redis, calls made in the same tick share one script call (and one deadline) per hash slot.
-      const batcher = shared.kind === 'redis' ? batcherFor(shared) : undefined;
-      batcher?.register(def);
-      const runShared: ScriptRunner<R> = batcher ? (keys, args) => batcher.run<R>(def, keys, args, callTimeoutMs) : shared.defineScript<R>(def);
-      /** The shared call with its time limit (the batcher applies it itself). */
-      const runSharedTimed = batcher ? runShared : (keys: string[], args: (string | number)[]) => timeout(runShared(keys, args), callTimeoutMs);
-      const runLocal = local === shared ? runShared : local.defineScript<R>(def);
-      if (local === shared) return async (keys, args) => ({ value: await runShared(keys, args), on: 'shared' });
+      if (local === shared) {
+        const run = shared.defineScript<R>(def);
+        return async (keys, args) => ({ value: await run(keys, args), on: 'shared' });
+      }
+      // The shared store is Redis: calls made in the same tick share one script call (and one
+      // deadline, `callTimeoutMs`) per hash slot.
+      const batcher = batcherFor(shared);
+      batcher.register(def);
+      const runShared: ScriptRunner<R> = (keys, args) => batcher.run<R>(def, keys, args, callTimeoutMs);
+      const runLocal = local.defineScript<R>(def);
       return async (keys, args, o = {}) => {
         if (o.on === 'local') return { value: await runLocal(keys, args), on: 'local' };
         maybeProbe();
@@ -160,7 +158,7 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
         }
         if (!degraded) {
           try {
-            return { value: await runSharedTimed(keys, args), on: 'shared' };
+            return { value: await runShared(keys, args), on: 'shared' };
           } catch (err) {
             fail(err);
             if (o.on === 'shared') {
