@@ -84,7 +84,9 @@ export function createGuard(logger: Logger, clock: () => number = Date.now): Gua
       if (failing.delete(what)) logger.info({ what }, 'balancer: lookup works again');
       return v;
     } catch (err) {
-      if (retryAt === undefined) logger.warn({ err, what }, 'balancer: a lookup failed; routing without it (fail-open) until it works again');
+      // Once per failure, not once per caller: a burst of requests whose lookups all time out
+      // together (a saturated loop, a hung Redis) would otherwise log — and format — each one.
+      if (!failing.has(what)) logger.warn({ err, what }, 'balancer: a lookup failed; routing without it (fail-open) until it works again');
       failing.set(what, clock() + RETRY_FAILED_MS);
       return fallback;
     }

@@ -62,4 +62,13 @@ describe('balancer health checks', function () {
     expect(await guard('store', () => 'ok', 'fallback')).to.equal('ok');
     expect(lines.at(-1)!.msg).to.include('works again');
   });
+
+  it('lookups that fail together (a burst timing out at once) log one warning, not one each', async () => {
+    const { logger, lines } = recordingLogger();
+    const guard = createGuard(logger);
+    const failing = () => new Promise<string>((_, reject) => setImmediate(() => reject(new Error('timed out after 500 ms'))));
+    const results = await Promise.all(Array.from({ length: 50 }, () => guard('providerLimits', failing, 'fallback')));
+    expect(results.every((r) => r === 'fallback')).to.equal(true);
+    expect(lines.filter((l) => l.level === 40)).to.have.length(1);
+  });
 });
