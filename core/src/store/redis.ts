@@ -222,6 +222,7 @@ export async function createRedisStore(opts: RedisStoreOptions): Promise<Store> 
 
   return {
     kind: 'redis',
+    clustered: client instanceof Cluster,
 
     get: (key) => client.get(key),
 

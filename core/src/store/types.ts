@@ -9,6 +9,11 @@
  */
 export interface Store {
   readonly kind: 'memory' | 'redis';
+  /**
+   * True on a Redis Cluster: one script call may then only touch keys of one hash slot. On a
+   * single node (or the memory store) a script may touch any keys.
+   */
+  readonly clustered?: boolean;
   get(key: string): Promise<string | null>;
   /** Set a value; with `nx`, only if absent (returns false when it existed). */
   set(key: string, value: string, opts?: { ttlMs?: number; nx?: boolean }): Promise<boolean>;

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { withDeadline, type LocalDb, type ScriptDefinition, type ScriptRunner, type Store } from '@cch/core';
 
 /**
- * Script calls the limit plugins make in the same tick go to Redis as one script call per hash
- * slot. The admission checks of one request (rpm, USD and concurrency for its key and user) are
- * issued back to back while the pipeline runs synchronously, and so are the provider counters of
- * one attempt; one EVALSHA instead of three is less work for the gateway (each command is a
- * promise, a parser entry and a socket write) and for Redis, and one round trip.
+ * Script calls the limit plugins make in the same tick go to Redis as one script call (one per
+ * hash slot on a Redis Cluster, where a script may only touch keys of one slot). The admission
+ * checks of one request (rpm, USD and concurrency for its key and user) are issued back to back
+ * while the pipeline runs synchronously, and so are the provider counters of one attempt and the
+ * settle hooks of one exchange (its user's and its provider's counters); one EVALSHA instead of
+ * three is less work for the gateway (each command is a promise, a parser entry and a socket
+ * write) and for Redis, and one round trip.
  *
  * The batch runs one script made of every registered script as a Lua function plus a dispatcher.
  * Each member's result, or its error, goes back to its own caller, so callers see exactly what
@@ -20,7 +22,8 @@ export interface ScriptBatcher {
   /** Define a script (at setup); its calls may then be batched. */
   register(def: ScriptDefinition): void;
   /**
-   * Run a registered script, batched with the other calls of this tick on the same hash slot.
+   * Run a registered script, batched with the other calls of this tick (on a cluster: those on
+   * the same hash slot).
    * Rejects after `timeoutMs` if Redis has not answered (one deadline per store call, not per caller).
    */
   run<R>(def: ScriptDefinition, keys: string[], args: (string | number)[], timeoutMs: number): Promise<R>;
@@ -116,6 +119,7 @@ function send<T>(run: ScriptRunner<T>, keys: string[], args: (string | number)[]
 }
 
 function createBatcher(store: Store): ScriptBatcher {
+  const clustered = store.clustered === true;
   const singles = new Map<string, ScriptRunner<unknown>>();
   const defs: ScriptDefinition[] = [];
   let combined: { run: ScriptRunner<[number, unknown][]>; index: Map<string, number> } | undefined;
@@ -188,7 +192,9 @@ function createBatcher(store: Store): ScriptBatcher {
     },
     run<R>(def: ScriptDefinition, keys: string[], args: (string | number)[], timeoutMs: number): Promise<R> {
       return new Promise<R>((resolve, reject) => {
-        const slot = keys.length ? slotOf(keys[0]!) : '';
+        // A single node runs a script over any keys: the settlement of a user's spend and of its
+        // provider's go out together. A cluster needs one call per slot.
+        const slot = clustered && keys.length ? slotOf(keys[0]!) : '';
         let calls = pending.get(slot);
         if (!calls) pending.set(slot, (calls = []));
         calls.push({ def, keys, args, timeoutMs, resolve: resolve as (v: unknown) => void, reject });

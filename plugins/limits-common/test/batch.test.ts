@@ -41,8 +41,8 @@ describe('limit script batching (Redis)', function () {
     await raw.close();
   });
 
-  it('sends the calls of one tick as one script call per hash slot, each caller getting its own result', async () => {
-    const { store, calls } = counting(raw);
+  /** Four calls in one tick: three on {u1}, one on {u2}. */
+  async function oneTick(store: Store) {
     const b = batcherFor(store);
     for (const d of [PUSH, COUNT, NIL]) b.register(d);
     await new Promise((r) => setImmediate(r)); // the combined script is defined on a tick of its own
@@ -56,6 +56,21 @@ describe('limit script batching (Redis)', function () {
     expect(c).to.equal(1); // ran after the push, in order, inside the same script
     expect(n).to.equal(null);
     expect(other).to.deep.equal(['y']);
+  }
+
+  it('on a single node, sends the calls of one tick as one script call, each caller getting its own result', async () => {
+    const { store, calls } = counting(raw);
+    expect(raw.clustered).to.equal(false);
+    await oneTick(store);
+    expect(calls.get('batch')).to.equal(1);
+    expect(calls.get(PUSH.name) ?? 0).to.equal(0);
+    expect(calls.get(COUNT.name) ?? 0).to.equal(0);
+  });
+
+  it('on a cluster, sends one script call per hash slot', async () => {
+    const { store, calls } = counting(raw);
+    Object.defineProperty(store, 'clustered', { value: true });
+    await oneTick(store);
     // {u1}: one batch of three; {u2}: alone, so its own script.
     expect(calls.get('batch')).to.equal(1);
     expect(calls.get(PUSH.name)).to.equal(1);
