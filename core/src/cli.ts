@@ -62,12 +62,15 @@ export async function main(argv: string[], env: Env = readEnv()): Promise<number
   }
 }
 
+/** `bundle` when running from core/dist (compiled, no TypeScript loader), else `source`. */
+export const RUNTIME: 'bundle' | 'source' = import.meta.url.endsWith('.ts') ? 'source' : 'bundle';
+
 async function start(env: Env, logger: Logger): Promise<number> {
   const t0 = performance.now();
   const gw = await createGateway({ env, logger });
   const { port } = await gw.listen(env.port);
   logger.info(
-    { port, db: gw.mode.db, store: gw.mode.store, plugins: gw.plugins.map((p) => p.name), ms: Math.round(performance.now() - t0) },
+    { port, runtime: RUNTIME, db: gw.mode.db, store: gw.mode.store, plugins: gw.plugins.map((p) => p.name), ms: Math.round(performance.now() - t0) },
     `Claude Code Hub listening on http://localhost:${port} (console at /, API docs at /api/docs)`,
   );
   if (env.adminToken === 'change-me') logger.warn('ADMIN_TOKEN is the default "change-me"; set your own before sharing this hub');

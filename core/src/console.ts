@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Koa from 'koa';
 import type { Gateway } from './app.ts';
+import { REPO_ROOT } from './paths.ts';
 
-const DIST = fileURLToPath(new URL('../../console/dist', import.meta.url));
+const DIST = path.join(REPO_ROOT, 'console', 'dist');
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',

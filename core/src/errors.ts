@@ -4,8 +4,21 @@
  * status and an error kind that each wire format renders in its own shape.
  */
 
+/**
+ * Brands that make `instanceof` work across copies of core: the bundled `cch` carries its own
+ * copy, and a TypeScript plugin loaded beside it imports `@cch/core` from source. An error made
+ * by either copy is recognised by both.
+ */
+const CCH_ERROR = Symbol.for('cch.CchError');
+const GATEWAY_ERROR = Symbol.for('cch.GatewayError');
+const branded = (value: unknown, brand: symbol): boolean => typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+
 /** An operator-facing error with a stable code. */
 export class CchError extends Error {
+  declare readonly [CCH_ERROR]: true;
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, CCH_ERROR);
+  }
   constructor(
     readonly code: string,
     message: string,
@@ -13,6 +26,7 @@ export class CchError extends Error {
   ) {
     super(`${code}: ${message}`);
     this.name = 'CchError';
+    Object.defineProperty(this, CCH_ERROR, { value: true });
   }
 }
 
@@ -75,6 +89,10 @@ export type ClientErrorKind =
 
 /** An error that is answered to the client in its own wire format. */
 export class GatewayError extends Error {
+  declare readonly [GATEWAY_ERROR]: true;
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, GATEWAY_ERROR);
+  }
   constructor(
     readonly status: number,
     readonly kind: ClientErrorKind,
@@ -83,6 +101,7 @@ export class GatewayError extends Error {
   ) {
     super(message);
     this.name = 'GatewayError';
+    Object.defineProperty(this, GATEWAY_ERROR, { value: true });
   }
 }
 

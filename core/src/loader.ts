@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import type { TSchema } from '@sinclair/typebox';
 import { errors, CchError } from './errors.ts';
@@ -8,6 +8,7 @@ import type { PluginEntry } from './config/schema.ts';
 import type { PluginDefinition } from './plugin.ts';
 import { validate, withDefaults } from './config/validate.ts';
 import { CORE_VERSION } from './version.ts';
+import { REPO_ROOT } from './paths.ts';
 
 /** A plugin resolved from its YAML entry, options validated, not yet set up. */
 export interface ResolvedPlugin {
@@ -22,7 +23,45 @@ export interface ResolvedPlugin {
 }
 
 /** Built-in plugins live in this repo's `plugins/<name>` as `@cch/plugin-<name>`. */
-const BUILTIN_ROOT = fileURLToPath(new URL('../../plugins', import.meta.url));
+const BUILTIN_ROOT = path.join(REPO_ROOT, 'plugins');
+
+/**
+ * Set by the bundled `cch` (core/dist/cch.mjs): the built-in plugins compiled into the bundle, by
+ * name. Their modules are taken from here instead of being imported from `plugins/<name>/src`,
+ * which would need a TypeScript loader.
+ */
+let bundledBuiltins: ReadonlyMap<string, unknown> | undefined;
+export function useBundledBuiltins(modules: Record<string, unknown>): void {
+  bundledBuiltins = new Map(Object.entries(modules));
+}
+
+let typescriptLoader: Promise<void> | undefined;
+/**
+ * The bundle runs without a TypeScript loader (tsx's module hooks run a second V8 isolate: about
+ * 40 MB). A plugin given as TypeScript (a path to a .ts file, or a package whose entry is one)
+ * registers tsx the first time one is loaded.
+ */
+function ensureTypeScript(): Promise<void> {
+  typescriptLoader ??= import('tsx/esm/api').then((m) => {
+    m.register();
+  });
+  return typescriptLoader;
+}
+const isTypeScript = (specifier: string) => /\.[mc]?tsx?$/.test(specifier);
+
+async function importModule(specifier: string): Promise<unknown> {
+  if (bundledBuiltins && isTypeScript(specifier)) await ensureTypeScript();
+  try {
+    return await import(specifier);
+  } catch (err) {
+    // A package whose entry is TypeScript: Node says so only when it gets there.
+    if (bundledBuiltins && !typescriptLoader && (err as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+      await ensureTypeScript();
+      return import(specifier);
+    }
+    throw err;
+  }
+}
 
 /**
  * Resolve every enabled YAML entry to a plugin definition, validate its options against its
@@ -78,7 +117,8 @@ async function importPlugin(entry: PluginEntry, baseDir: string, at: string): Pr
   }
   let mod: { default?: unknown; plugin?: unknown };
   try {
-    mod = (await import(specifier)) as typeof mod;
+    const bundled = source === 'builtin' ? bundledBuiltins?.get(entry.name!) : undefined;
+    mod = (bundled ?? (await importModule(specifier))) as typeof mod;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (source === 'package' && (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') && e.message.includes(entry.name!)) {

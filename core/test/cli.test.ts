@@ -7,6 +7,19 @@ import { createTestDatabase, type TestDatabase } from '../src/testing/database.t
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const CCH = path.join(REPO, 'core/bin/cch.js');
+const BUNDLE = path.join(REPO, 'core/dist/cch.mjs');
+
+/** What core/bin/cch.js runs: the bundle when it is newer than every source file. */
+function bundleIsFresh(): boolean {
+  if (!fs.existsSync(BUNDLE)) return false;
+  const built = fs.statSync(BUNDLE).mtimeMs;
+  const dirs = [path.join(REPO, 'core/src'), path.join(REPO, 'migrations'), ...fs.readdirSync(path.join(REPO, 'plugins')).map((p) => path.join(REPO, 'plugins', p, 'src'))];
+  const newest = (dir: string): number =>
+    fs.existsSync(dir)
+      ? Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : e.name.endsWith('.ts') ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0)))
+      : 0;
+  return dirs.every((d) => newest(d) <= built);
+}
 
 function run(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -52,6 +65,21 @@ describe('cch command line', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.include('OK');
     expect(r.stdout).to.match(/1\. auth@/);
+  });
+
+  it('loads a TypeScript plugin given by path, from the bundle as from source', async () => {
+    const dir = fs.mkdtempSync(path.join(REPO, '.cch-test', 'cli-'));
+    const file = path.join(dir, 'tag.yaml');
+    fs.writeFileSync(file, `plugins:\n  - name: auth\n  - path: ${path.join(REPO, 'examples/plugins/request-tag')}\n    options: { tag: t1 }\n  - name: provider-claude\n`);
+    try {
+      for (const env of [{}, { CCH_FROM_SOURCE: '1' }] as Record<string, string>[]) {
+        const r = await run(['config', 'check', file], env);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.match(/request-tag@0\.1\.0/);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('config check fails with the YAML path of a bad value', async () => {
@@ -109,6 +137,9 @@ describe('cch command line', function () {
       }
       expect(up, log).to.equal(true);
       expect(log).to.include('SINGLE-NODE MODE');
+      // After `npm ci` (CI) the compiled bundle is what runs; after editing sources, the sources.
+      expect(log).to.include(`"runtime":"${bundleIsFresh() ? 'bundle' : 'source'}"`);
+      if (process.env.CI) expect(log, 'CI installs with npm ci, which builds core/dist').to.include('"runtime":"bundle"');
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(page.status).to.equal(200);
       expect(await page.text()).to.include('<div id="app"');

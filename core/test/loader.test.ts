@@ -95,3 +95,16 @@ describe('plugin loader', () => {
     expect(list.map((p) => p.def.name)).to.deep.equal(['b']);
   });
 });
+
+describe('errors across copies of core', () => {
+  it('an error made by another copy of core (a TypeScript plugin beside the bundle) is still instanceof', async () => {
+    const { GatewayError, CchError, clientErrors, errors } = await import('../src/errors.ts');
+    // What another copy's constructors produce: a plain Error carrying the shared brand.
+    const foreign = Object.defineProperty(new Error('no'), Symbol.for('cch.GatewayError'), { value: true });
+    expect(foreign instanceof GatewayError).to.equal(true);
+    expect(clientErrors.badRequest('x') instanceof GatewayError).to.equal(true);
+    expect(errors.configNotFound('f') instanceof CchError).to.equal(true);
+    expect(new Error('plain') instanceof GatewayError).to.equal(false);
+    expect(clientErrors.badRequest('x') instanceof CchError).to.equal(false);
+  });
+});

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Context } from 'koa';
+import { CORE_ROOT } from '../paths.ts';
 
 /**
  * API reference pages, served entirely from local files (no CDN): Swagger UI at `/api/docs` and
@@ -10,7 +11,7 @@ import type { Context } from 'koa';
  */
 
 const require = createRequire(import.meta.url);
-const SPEC_FILE = path.join(import.meta.dirname, 'generated', 'openapi.json');
+const SPEC_FILE = path.join(CORE_ROOT, 'src', 'admin', 'generated', 'openapi.json');
 
 interface Asset {
   type: string;

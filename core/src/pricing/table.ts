@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { CORE_ROOT } from '../paths.ts';
 import { decimalFromNumber } from './decimal.ts';
 
 /**
@@ -56,7 +58,7 @@ let builtin: PriceTable | undefined;
 
 /** The price table shipped in `core/data/model-prices.json` (read once). */
 export function builtinPriceTable(): PriceTable {
-  builtin ??= JSON.parse(fs.readFileSync(new URL('../../data/model-prices.json', import.meta.url), 'utf8')) as PriceTable;
+  builtin ??= JSON.parse(fs.readFileSync(path.join(CORE_ROOT, 'data', 'model-prices.json'), 'utf8')) as PriceTable;
   return builtin;
 }
 
