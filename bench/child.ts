@@ -50,6 +50,8 @@ export interface ForkOptions {
   readyTimeoutMs?: number;
   /** Label for error messages. */
   name?: string;
+  /** Run `file` as plain JavaScript (a bundle), without tsx's loader. */
+  plain?: boolean;
 }
 
 /** Fork a TypeScript entry under tsx and wait for its `{ type: 'ready' }` message. */
@@ -58,7 +60,7 @@ export function forkTs(file: string, opts: ForkOptions = {}): Promise<Child> {
   const proc = fork(file, opts.args ?? [], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
-    execArgv: ['--import', 'tsx', ...(opts.nodeArgs ?? [])],
+    execArgv: [...(opts.plain ? [] : ['--import', 'tsx']), ...(opts.nodeArgs ?? [])],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let stderr = '';

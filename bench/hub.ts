@@ -52,6 +52,24 @@ export interface Hub {
 }
 
 /** Start a hub with `opts.yaml` on a fresh database (on the server named by DSN). */
+let bundled: Promise<string> | undefined;
+/**
+ * The hub process runs this file compiled like `cch start` runs the gateway (core/scripts/bundle.ts:
+ * plain JavaScript, no TypeScript loader and its second V8 isolate), built once per bench run
+ * into a folder of its own. BENCH_HUB_FROM_SOURCE=1 runs it under tsx instead.
+ */
+function hubBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const { bundle } = await import('../core/scripts/bundle.ts');
+    const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '.build');
+    fs.mkdirSync(root, { recursive: true });
+    const outDir = fs.mkdtempSync(path.join(root, 'hub-'));
+    process.once('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
+    return bundle({ entry: fileURLToPath(import.meta.url), outDir, name: 'hub' });
+  })();
+  return bundled;
+}
+
 export async function startHub(opts: HubOptions): Promise<Hub> {
   // Imported here, in the parent only: the testing entry pulls in mocha and chai, which the hub
   // process (this same file) must not carry into its measured memory.
@@ -65,7 +83,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const nodeArgs = ['--expose-gc', ...(process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
   let child: Child;
   try {
-    child = await forkTs(fileURLToPath(import.meta.url), {
+    const fromSource = process.env.BENCH_HUB_FROM_SOURCE === '1';
+    child = await forkTs(fromSource ? fileURLToPath(import.meta.url) : await hubBundle(), {
+      plain: !fromSource,
       name: opts.name,
       nodeArgs,
       env: {

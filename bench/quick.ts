@@ -1,7 +1,8 @@
 /**
  * A two-minute check while working on the hot path: bare proxy, minimal hub and everything-on
  * hub side by side (JSON, and streams with `--streams`), at c=1 and c=32, with Redis commands
- * per request. Prints a table; writes nothing.
+ * per request and the CPU each request costs the system under test, Redis and PostgreSQL (from
+ * /proc: steadier than req/s on a shared machine). Prints a table; writes nothing.
  *
  *   node --import tsx bench/quick.ts [--seconds 4] [--concurrency 1,32] [--streams] [--only hub-full] [--ladder]
  */
@@ -14,6 +15,7 @@ import { runLoad } from './load.ts';
 import { startMockServer } from './mock-server.ts';
 import { runLadder } from './ladder.ts';
 import { commandCounts, perRequest } from './redis-stats.ts';
+import { namedCpuMs, processCpuMs, usPerRequest } from './proc-cpu.ts';
 import type { Target } from './types.ts';
 
 async function main(): Promise<number> {
@@ -50,11 +52,11 @@ async function main(): Promise<number> {
       startHub({ name: 'hub-full', yaml: fullYaml(mock.urls, presentPlugins(FULL_PLUGINS).included), redisUrl }),
     ]);
     hubs.push(min, full);
-    const targets: (Target & { redis?: boolean })[] = [
-      { variant: 'direct', url: mock.urls[0]!, headers: {} },
-      { variant: 'bare', url: bare.url, headers: {} },
-      { variant: 'hub-min', url: min.url, headers: { 'x-api-key': HUB_KEY } },
-      { variant: 'hub-full', url: full.url, headers: { 'x-api-key': HUB_KEY }, redis: true },
+    const targets: (Target & { redis?: boolean; pid: number })[] = [
+      { variant: 'direct', url: mock.urls[0]!, headers: {}, pid: mock.child.pid },
+      { variant: 'bare', url: bare.url, headers: {}, pid: bare.child.pid },
+      { variant: 'hub-min', url: min.url, headers: { 'x-api-key': HUB_KEY }, pid: min.child.pid },
+      { variant: 'hub-full', url: full.url, headers: { 'x-api-key': HUB_KEY }, redis: true, pid: full.child.pid },
     ];
     const kinds = values.streams ? [false, true] : [false];
     for (const stream of kinds) {
@@ -62,9 +64,15 @@ async function main(): Promise<number> {
         const base: Record<string, number> = {};
         for (const t of targets) {
           if (values.only && t.variant !== values.only && t.variant !== 'bare') continue;
-          const before = t.redis ? await commandCounts(redisUrl) : undefined;
           const hub = hubs.find((h) => h.url === t.url);
-          const r = await runLoad({ ...requestFor(t, stream, c), concurrency: c, warmupMs: 1000, durationMs });
+          // Warm-up, then the measured run between two CPU readings (the run's own warm-up is off).
+          await runLoad({ ...requestFor(t, stream, c), concurrency: c, warmupMs: 0, durationMs: 1000 });
+          const before = t.redis ? await commandCounts(redisUrl) : undefined;
+          const cpu0 = [processCpuMs(t.pid), namedCpuMs('postgres')];
+          const r = await runLoad({ ...requestFor(t, stream, c), concurrency: c, warmupMs: 0, durationMs });
+          const cpu1 = [processCpuMs(t.pid), namedCpuMs('postgres')];
+          const ownUs = usPerRequest(cpu0[0], cpu1[0], r.sent);
+          const pgUs = usPerRequest(cpu0[1], cpu1[1], r.sent);
           // Warm-up included: a rough view of the loop's pauses during this point.
           const loop = hub ? await hub.loopDelay() : undefined;
           let redis = '';
@@ -75,9 +83,10 @@ async function main(): Promise<number> {
           }
           base[t.variant] = r.rps;
           const vsBare = base.bare ? ` ${Math.round((r.rps / base.bare) * 100)}% of bare` : '';
+          const cpu = `  cpu ${ownUs ?? '?'} µs/req${t.variant.startsWith('hub-full') ? ` pg ${pgUs ?? '?'}` : ''}`;
           const lag = loop ? `  loop delay p99 ${(loop.p99Us / 1000).toFixed(2)} ms max ${(loop.maxUs / 1000).toFixed(1)} ms` : '';
           process.stdout.write(
-            `${stream ? 'stream' : 'json  '} c=${String(c).padEnd(3)} ${t.variant.padEnd(9)} ${String(r.rps).padStart(6)}/s  p50 ${(r.latency.p50Us / 1000).toFixed(3)} ms  p99 ${(r.latency.p99Us / 1000).toFixed(3)} ms${vsBare}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}${lag}${redis}\n`,
+            `${stream ? 'stream' : 'json  '} c=${String(c).padEnd(3)} ${t.variant.padEnd(9)} ${String(r.rps).padStart(6)}/s  p50 ${(r.latency.p50Us / 1000).toFixed(3)} ms  p99 ${(r.latency.p99Us / 1000).toFixed(3)} ms${vsBare}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}${cpu}${lag}${redis}\n`,
           );
         }
       }
