@@ -4,22 +4,12 @@ import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { createTestDatabase, type TestDatabase } from '../src/testing/database.ts';
+import { bundleState } from '../bin/bundle-state.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const CCH = path.join(REPO, 'core/bin/cch.js');
-const BUNDLE = path.join(REPO, 'core/dist/cch.mjs');
-
 /** What core/bin/cch.js runs: the bundle when it is newer than every source file. */
-function bundleIsFresh(): boolean {
-  if (!fs.existsSync(BUNDLE)) return false;
-  const built = fs.statSync(BUNDLE).mtimeMs;
-  const dirs = [path.join(REPO, 'core/src'), path.join(REPO, 'migrations'), ...fs.readdirSync(path.join(REPO, 'plugins')).map((p) => path.join(REPO, 'plugins', p, 'src'))];
-  const newest = (dir: string): number =>
-    fs.existsSync(dir)
-      ? Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : e.name.endsWith('.ts') ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0)))
-      : 0;
-  return dirs.every((d) => newest(d) <= built);
-}
+const bundleIsFresh = () => bundleState() === 'fresh';
 
 function run(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -76,6 +66,8 @@ describe('cch command line', function () {
         const r = await run(['config', 'check', file], env);
         expect(r.code, r.stderr).to.equal(0);
         expect(r.stdout).to.match(/request-tag@0\.1\.0/);
+        // Without CCH_FROM_SOURCE a current bundle is what ran (CI: always, after npm ci).
+        if (!env.CCH_FROM_SOURCE && (bundleIsFresh() || process.env.CI)) expect(r.stderr).not.to.include('running from source');
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -143,7 +143,7 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
         return async (keys, args) => ({ value: await run(keys, args), on: 'shared' });
       }
       // The shared store is Redis: calls made in the same tick share one script call (and one
-      // deadline, `callTimeoutMs`) per hash slot.
+      // deadline, `callTimeoutMs`); one per hash slot on a cluster.
       const batcher = batcherFor(shared);
       batcher.register(def);
       const runShared: ScriptRunner<R> = (keys, args) => batcher.run<R>(def, keys, args, callTimeoutMs);
