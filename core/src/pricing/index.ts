@@ -139,18 +139,26 @@ export function createPricing(overrides: Record<string, PriceOverride> = {}, opt
     return e ?? undefined;
   }
 
+  // The USD-per-token view of an entry, built once: the cost limit asks it for every request, and
+  // each figure is a BigInt formatted and parsed back.
+  const views = new WeakMap<object, ModelPrice>();
   return {
     price(model) {
       const e = lookup(model);
       if (!e) return undefined;
-      return {
-        model: e.key,
-        source: e.source,
-        provider: e.rates.provider,
-        maxInputTokens: e.rates.maxInputTokens,
-        ...toTokenPrices(e.rates.base),
-        above200k: e.rates.above200k ? toTokenPrices(e.rates.above200k) : undefined,
-      };
+      let view = views.get(e);
+      if (!view) {
+        view = Object.freeze({
+          model: e.key,
+          source: e.source,
+          provider: e.rates.provider,
+          maxInputTokens: e.rates.maxInputTokens,
+          ...toTokenPrices(e.rates.base),
+          above200k: e.rates.above200k ? Object.freeze(toTokenPrices(e.rates.above200k)) : undefined,
+        });
+        views.set(e, view);
+      }
+      return view;
     },
     cost(model, usage, multiplier = 1) {
       const e = model ? lookup(model) : undefined;

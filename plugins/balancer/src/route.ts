@@ -45,13 +45,17 @@ function createBindings(store: Store, ttlMs: number, guard: ReturnType<typeof cr
     seen.set(id, e);
   };
   return {
-    async get(id: string): Promise<string | null> {
+    /** The provider a session is bound to; at once (no promise) when read in the last moment. */
+    get(id: string): string | null | Promise<string | null> {
       const t = now();
       const e = seen.get(id);
       if (e && t - e.readAt < BINDING_READ_MS) return e.value;
-      const value = await guard('store', () => store.get(sessionKey(id)), null);
-      remember(id, { value, readAt: t, writtenAt: e?.value === value ? e.writtenAt : 0 });
-      return value;
+      const read = (value: string | null) => {
+        remember(id, { value, readAt: t, writtenAt: e?.value === value ? e.writtenAt : 0 });
+        return value;
+      };
+      const value = guard('store', () => store.get(sessionKey(id)), null);
+      return value instanceof Promise ? value.then(read) : read(value);
     },
     bind(id: string, providerId: number): void {
       const t = now();
@@ -117,10 +121,10 @@ export function createBalancer(deps: BalancerDeps) {
     }
     const breaker = deps.breaker();
     watch(breaker);
-    const [bound, health] = await Promise.all([
-      session ? bindings.get(session.id) : null,
-      checkHealth(candidates, { store, cache, breaker, limits: deps.limits(), guard, now: now(), sessionId: session?.id }),
-    ]);
+    // Both lookups start before either is awaited; when both were cached, neither is a promise.
+    const boundLookup = session ? bindings.get(session.id) : null;
+    const healthLookup = checkHealth(candidates, { store, cache, breaker, limits: deps.limits(), guard, now: now(), sessionId: session?.id });
+    const [bound, health] = boundLookup instanceof Promise || healthLookup instanceof Promise ? await Promise.all([boundLookup, healthLookup]) : [boundLookup, healthLookup];
     excluded.push(...health.excluded);
     const boundId = bound === null ? undefined : Number(bound);
     let available = health.available;

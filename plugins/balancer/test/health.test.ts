@@ -42,6 +42,30 @@ describe('balancer health checks', function () {
     await store.close();
   });
 
+  it('answers without a promise once every lookup is cached, with the same verdicts', async () => {
+    let t = 1_000_000;
+    const store = createMemoryStore({ clock: { now: () => t } });
+    const breaker: BreakerLike = {
+      state: async (id) => (id === 1 ? { state: 'open', failures: 5, openedAt: t, retryAt: t + 60_000 } : { state: 'closed', failures: 0 }),
+      allow: async () => true,
+      recordAttempt: async () => {},
+    };
+    const limits = { isAvailable: async () => true }; // a "no" is asked again every time, by design
+    await coolDown(store, 3, 30, t);
+    const deps = { store, cache: createHealthCache(1000, () => t), breaker, limits, guard: createGuard(createLogger({ level: 'silent' })), now: t, sessionId: 's1' };
+    const first = checkHealth([1, 2, 3, 4].map(cand), deps);
+    expect(first).to.be.instanceOf(Promise);
+    const cold = await first;
+    await new Promise((r) => setImmediate(r)); // the cache records settled values
+    const warm = checkHealth([1, 2, 3, 4].map(cand), deps);
+    expect(warm).not.to.be.instanceOf(Promise);
+    expect(warm).to.deep.equal(cold);
+    expect((warm as Awaited<typeof first>).available.map((c) => c.provider.id)).to.deep.equal([2, 4]);
+    t += 2000; // past the cache: asked again
+    expect(checkHealth([1, 2, 3, 4].map(cand), { ...deps, now: t })).to.be.instanceOf(Promise);
+    await store.close();
+  });
+
   it('a failing lookup counts as available, is logged once, and is skipped for a while', async () => {
     let t = 0;
     const { logger, lines } = recordingLogger();
@@ -61,6 +85,24 @@ describe('balancer health checks', function () {
     t += 5_001;
     expect(await guard('store', () => 'ok', 'fallback')).to.equal('ok');
     expect(lines.at(-1)!.msg).to.include('works again');
+  });
+
+  it('lookups of a burst that fail and succeed in turn warn once a minute, with the failures in between', async () => {
+    let t = 0;
+    const { logger, lines } = recordingLogger();
+    const guard = createGuard(logger, () => t);
+    // Ten lookups already in flight when the first one fails; they come back alternately late and in time.
+    const answers = Array.from({ length: 10 }, (_, i) =>
+      guard('breaker', () => new Promise<string>((resolve, reject) => setTimeout(() => (i % 2 ? resolve('closed') : reject(new Error('timed out after 500 ms'))), i)), 'fallback'),
+    );
+    expect(await Promise.all(answers)).to.deep.equal(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'closed' : 'fallback')));
+    expect(lines.filter((l) => l.level === 40)).to.have.length(1);
+    expect(lines.filter((l) => l.level === 30 && l.msg.includes('works again'))).to.have.length(1);
+    t += 60_000;
+    await guard('breaker', () => Promise.reject(new Error('timed out after 500 ms')), 'fallback');
+    const warnings = lines.filter((l) => l.level === 40) as unknown as { failuresSinceLastWarning?: number }[];
+    expect(warnings).to.have.length(2);
+    expect(warnings[1]!.failuresSinceLastWarning).to.equal(4);
   });
 
   it('lookups that fail together (a burst timing out at once) log one warning, not one each', async () => {
