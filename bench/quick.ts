@@ -5,6 +5,7 @@
  * /proc: steadier than req/s on a shared machine). Prints a table; writes nothing.
  *
  *   node --import tsx bench/quick.ts [--seconds 4] [--concurrency 1,32] [--streams] [--only hub-full] [--ladder]
+ *                                    [--full-plugins auth,balancer,accounting,provider-claude]
  */
 import { parseArgs } from 'node:util';
 import { isMain } from './child.ts';
@@ -26,6 +27,8 @@ async function main(): Promise<number> {
       streams: { type: 'boolean', default: false },
       only: { type: 'string' },
       ladder: { type: 'boolean', default: false },
+      // The everything-on hub with these plugins instead (what it would cost without, say, the limits).
+      'full-plugins': { type: 'string' },
     },
   });
   process.env.DSN ||= 'postgres://postgres@127.0.0.1:5432/test';
@@ -49,7 +52,7 @@ async function main(): Promise<number> {
     stops.push(() => bare.stop());
     const [min, full] = await Promise.all([
       startHub({ name: 'hub-min', yaml: minimalYaml(mock.urls[0]!), redisUrl }),
-      startHub({ name: 'hub-full', yaml: fullYaml(mock.urls, presentPlugins(FULL_PLUGINS).included), redisUrl }),
+      startHub({ name: 'hub-full', yaml: fullYaml(mock.urls, values['full-plugins']?.split(',') ?? presentPlugins(FULL_PLUGINS).included), redisUrl }),
     ]);
     hubs.push(min, full);
     const targets: (Target & { redis?: boolean; pid: number })[] = [

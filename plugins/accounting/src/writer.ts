@@ -351,6 +351,28 @@ function batchStatement(db: Database, conn: PgConnection): Promise<string> {
   return made;
 }
 
+/**
+ * One column of a batch as a PostgreSQL array literal (`{"a",NULL,3}`), sent as one text
+ * parameter and parsed by the statement's cast. Written here because node-postgres escapes
+ * every element with two regular expressions (4 % of the hub's CPU in a profile); strings are
+ * escaped only when they hold a quote or a backslash.
+ */
+export function arrayLiteral(rows: readonly LogRow[], prop: string): string {
+  let out = '{';
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) out += ',';
+    const v = toParam(prop, rows[i]![prop]);
+    if (v === null || v === undefined) out += 'NULL';
+    else if (typeof v === 'number') out += Number.isFinite(v) ? String(v) : 'NULL';
+    else if (typeof v === 'boolean') out += v ? 't' : 'f';
+    else {
+      const text = typeof v === 'string' ? v : String(v);
+      out += text.includes('"') || text.includes('\\') ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`;
+    }
+  }
+  return `${out}}`;
+}
+
 /** Write a batch on a connection of the ORM's pool (node-postgres underneath). */
 async function writeRows(db: Database, rows: LogRow[]): Promise<void> {
   const client = (db.em().getConnection().getKnex() as unknown as { client: KnexClient }).client;
@@ -362,7 +384,7 @@ async function writeRows(db: Database, rows: LogRow[]): Promise<void> {
       return;
     }
     const text = await batchStatement(db, conn);
-    const values = COLUMNS.map(([prop]) => rows.map((row) => toParam(prop, row[prop])));
+    const values = COLUMNS.map(([prop]) => arrayLiteral(rows, prop));
     await conn.query({ name: 'cch_request_log_batch_v1', text, values });
   } finally {
     await client.releaseConnection(conn);

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { withDeadline, type LocalDb, type ScriptDefinition, type ScriptRunner, type Store } from '@cch/core';
 
 /**
- * Script calls the limit plugins make in the same tick go to Redis as one script call (one per
- * hash slot on a Redis Cluster, where a script may only touch keys of one slot). The admission
+ * Script calls the limit plugins make in the same turn of the event loop go to Redis as one
+ * script call (one per hash slot on a Redis Cluster, where a script may only touch keys of one
+ * slot). Under load that is every request read in one poll phase; the admission
  * checks of one request (rpm, USD and concurrency for its key and user) are issued back to back
  * while the pipeline runs synchronously, and so are the provider counters of one attempt and the
  * settle hooks of one exchange (its user's and its provider's counters); one EVALSHA instead of
@@ -200,9 +201,13 @@ function createBatcher(store: Store): ScriptBatcher {
         calls.push({ def, keys, args, timeoutMs, resolve: resolve as (v: unknown) => void, reject });
         if (!scheduled) {
           scheduled = true;
-          // After the promise continuations now queued have run: callers that resume from an
-          // already-settled await (settle hooks, say) still join this batch.
-          process.nextTick(flush);
+          // At the end of this turn of the event loop, not of this tick: every request read in
+          // the same poll phase (under load, many sockets are readable at once) joins one script
+          // call, as do callers resuming from already-settled awaits (settle hooks, say). It adds
+          // no wait of its own: ioredis' auto-pipeline writes at setImmediate too. Measured
+          // against process.nextTick (everything-on hub, c=32, two alternations): hub CPU per
+          // request 667/672 → 466/521 µs, Redis CPU 341/317 → 238/268 µs, req/s +26–35 %; c=1 unchanged.
+          setImmediate(flush);
         }
       });
     },

@@ -142,7 +142,7 @@ export function createFailoverStore(opts: FailoverOptions): FailoverStore {
         const run = shared.defineScript<R>(def);
         return async (keys, args) => ({ value: await run(keys, args), on: 'shared' });
       }
-      // The shared store is Redis: calls made in the same tick share one script call (and one
+      // The shared store is Redis: calls made in the same turn of the event loop share one script call (and one
       // deadline, `callTimeoutMs`); one per hash slot on a cluster.
       const batcher = batcherFor(shared);
       batcher.register(def);

@@ -104,12 +104,40 @@ describe('limit script batching (Redis)', function () {
     expect(calls.get('batch')).to.equal(Math.ceil(n / MAX_CALLS_PER_BATCH));
   });
 
-  it('calls made before the combined script exists still run, one by one', async () => {
+  it('calls of a script the combined one lacks yet (registered late) still run, one by one; batched once it is rebuilt', async () => {
     const { store, calls } = counting(raw);
     const b = batcherFor(store);
     b.register(PUSH);
-    const r = await Promise.all([b.run<string[]>(PUSH, ['{u4}:l'], ['a'], 2000), b.run<string[]>(PUSH, ['{u4}:l'], ['b'], 2000)]);
-    expect(r).to.deep.equal([['a'], ['a', 'b']]);
-    expect(calls.get(PUSH.name)).to.equal(2);
+    await new Promise((r) => setImmediate(r)); // combined script: PUSH only
+    const first = Promise.all([b.run<string[]>(PUSH, ['{u4}:l'], ['a'], 2000), b.run<number>(COUNT, ['{u4}:l'], [], 2000)]);
+    b.register(COUNT); // the rebuild comes after this turn's flush
+    expect(await first).to.deep.equal([['a'], 1]);
+    expect([calls.get(PUSH.name), calls.get(COUNT.name), calls.get('batch') ?? 0]).to.deep.equal([1, 1, 0]);
+    const second = await Promise.all([b.run<string[]>(PUSH, ['{u4}:l'], ['b'], 2000), b.run<number>(COUNT, ['{u4}:l'], [], 2000)]);
+    expect(second).to.deep.equal([['a', 'b'], 2]);
+    expect(calls.get('batch')).to.equal(1);
+  });
+
+  it('calls issued in different ticks of one turn of the event loop (requests read together) share one script call', async () => {
+    const { store, calls } = counting(raw);
+    const b = batcherFor(store);
+    b.register(PUSH);
+    await new Promise((r) => setImmediate(r));
+    // Two sockets readable in the same poll phase: two callbacks, each with its own ticks.
+    const results = await new Promise<unknown[]>((resolve) => {
+      const out: Promise<unknown>[] = [];
+      let n = 0;
+      const arrive = (v: string) => () => {
+        out.push(b.run<string[]>(PUSH, ['{u5}:l'], [v], 2000));
+        process.nextTick(() => undefined);
+        if (++n === 2) resolve(Promise.all(out));
+      };
+      const s1 = setTimeout(arrive('a'), 1);
+      const s2 = setTimeout(arrive('b'), 1);
+      void [s1, s2];
+    });
+    expect(results).to.deep.equal([['a'], ['a', 'b']]);
+    expect(calls.get('batch')).to.equal(1);
+    expect(calls.get(PUSH.name) ?? 0).to.equal(0);
   });
 });
