@@ -218,6 +218,45 @@ for (const sc of storeCases()) {
       expect((await ledger.read(k, clock.now())).settled.usdDaily).to.equal(usd(0.25));
     });
 
+    it('keeps the sum of holds exact through overlapping requests, a lost one expiring and a settle replayed', async () => {
+      const k = key({ usdTotal: 10 });
+      const t0 = clock.now();
+      const reserved = async (at: number) => (await ledger.read(k, at)).reserved;
+      expect((await ledger.reserve([k], 'early', usd(1), t0)).ok).to.equal(true);
+      expect((await ledger.reserve([k], 'lost', usd(2), t0 + 1000)).ok).to.equal(true); // never settles
+      expect((await ledger.reserve([k], 'late', usd(4), t0 + 600_000)).ok).to.equal(true);
+      expect(await reserved(t0 + 600_000)).to.equal(usd(7));
+      await ledger.settle([{ subject: k, track5h: true }], 'early', usd(0.5), t0, t0 + 600_000);
+      await ledger.settle([{ subject: k, track5h: true }], 'early', usd(0.5), t0, t0 + 600_001); // a replay: the hold is gone already
+      expect(await reserved(t0 + 600_001)).to.equal(usd(6));
+      // The earliest expiry on record was the settled request's: passing it makes the next call
+      // recount; the lost request's hold lasts until its own expiry, one second later.
+      clock.set(t0 + RES_TTL);
+      expect(await reserved(t0 + RES_TTL)).to.equal(usd(6));
+      clock.set(t0 + 1000 + RES_TTL);
+      expect(await reserved(t0 + 1000 + RES_TTL)).to.equal(usd(4));
+      // Spent 0.5 + 0.5 (the replay books again, as before) and 4 held: 5.0 of 10 used. A request
+      // is let in while anything is left, so 4.9 and 0.2 fit (9.9 used before the second), then no more.
+      const at = t0 + 1000 + RES_TTL;
+      expect((await ledger.reserve([k], id(), usd(4.9), at)).ok).to.equal(true);
+      expect((await ledger.reserve([k], id(), usd(0.2), at)).ok).to.equal(true);
+      const over = await ledger.reserve([k], id(), usd(0.01), at);
+      expect(over.ok).to.equal(false);
+      if (!over.ok) expect(over.violations[0]).to.include({ settledMicros: usd(1), reservedMicros: usd(9.1) });
+    });
+
+    it('counts holds written by an earlier version (no running sum yet) on first use', async () => {
+      const k = key({ usdTotal: 1 });
+      const now = clock.now();
+      const res = `${counterKey(k, 'usd2')}:res`;
+      await subject.raw.hset(res, { 'old-a': `${usd(0.6)}|${now + RES_TTL}`, 'old-b': `${usd(0.3)}|${now + RES_TTL}` });
+      expect((await ledger.read(k, now)).reserved).to.equal(usd(0.9));
+      expect((await ledger.reserve([k], id(), usd(0.2), now)).ok).to.equal(true); // 0.9 held < 1.0
+      expect((await ledger.reserve([k], id(), usd(0.01), now)).ok).to.equal(false); // 1.1 held
+      await ledger.settle([{ subject: k, track5h: true }], 'old-a', 0, now, now);
+      expect((await ledger.read(k, now)).reserved).to.equal(usd(0.5));
+    });
+
     it('gives holds a TTL, so a subject whose requests all vanished leaves nothing behind', async () => {
       const k = key({ usdDaily: 5 });
       expect((await ledger.reserve([k], id(), usd(0.5), clock.now())).ok).to.equal(true);
