@@ -46,6 +46,12 @@ export interface AttemptRecord {
  */
 export interface RoutePlan {
   maxAttempts: number;
+  /**
+   * The candidate the first `next()` will return, when the plan knows it up front (the balancer's
+   * does). Limit plugins count it against the provider while the admission checks are in flight,
+   * so both go to the store together; a request that is then refused never reaches it.
+   */
+  readonly first?: Candidate;
   next(failed: AttemptRecord | undefined): Candidate | undefined;
   /** Told when an attempt's answer went to the client: a success, or an error not worth failing over. */
   succeeded?(attempt: AttemptRecord): void;

@@ -27,6 +27,7 @@ export function createPlan(input: PlanInput): RoutePlan {
   let attempts = 0;
   return {
     maxAttempts: input.maxAttempts,
+    first,
     next(failed) {
       if (failed) {
         ex.decision.push(attemptStep(attempts, failed, 'failed_over'));

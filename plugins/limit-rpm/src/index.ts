@@ -12,6 +12,7 @@ import {
   resetPhrase,
   roomy,
   secondsUntil,
+  untried,
   watchAttempts,
   type LimitUsage,
 } from '../../limits-common/src/index.ts';
@@ -97,18 +98,31 @@ export default definePlugin({
       return next();
     });
 
-    // Providers: counted when the proxy picks them; the balancer asks providerLimits first.
-    const record = (ex: Exchange, provider: ProviderRecord, n: number) => {
-      if (provider.limits.rpm == null) return;
-      limiter
-        .record(providerSubject(provider), `${ex.id}#${n}`, Date.now())
-        .catch((err: unknown) => ctx.logger.debug({ err, provider: provider.name }, 'provider rpm not recorded'));
-    };
-    const tried = new WeakMap<Exchange, number>();
+    // Providers: counted when the proxy picks them (the plan's first one while the admission
+    // checks are in flight); the balancer asks providerLimits first.
+    const recorded = new WeakMap<Exchange, Map<number, { provider: ProviderRecord; member: string; done: Promise<unknown> }>>();
     watchAttempts(ctx, (ex, provider) => {
-      const n = (tried.get(ex) ?? 0) + 1;
-      tried.set(ex, n);
-      record(ex, provider, n);
+      if (provider.limits.rpm == null) return;
+      let mine = recorded.get(ex);
+      if (!mine) recorded.set(ex, (mine = new Map()));
+      const member = `${ex.id}#${mine.size + 1}`;
+      const done = limiter
+        .record(providerSubject(provider), member, Date.now())
+        .catch((err: unknown) => ctx.logger.debug({ err, provider: provider.name }, 'provider rpm not recorded'));
+      mine.set(provider.id, { provider, member, done });
+    });
+    // A provider counted early that the request never reached (refused by a limit, client gone)
+    // gets its entry back.
+    ctx.onSettle(async (ex) => {
+      const mine = recorded.get(ex);
+      if (!mine) return;
+      await Promise.all(
+        untried(ex, mine.keys()).map(async (id) => {
+          const r = mine.get(id)!;
+          await r.done;
+          await limiter.forget(providerSubject(r.provider), r.member).catch((err: unknown) => ctx.logger.debug({ err, provider: r.provider.name }, 'provider rpm entry not taken back'));
+        }),
+      );
     });
   },
 });

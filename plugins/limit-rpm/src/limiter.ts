@@ -105,6 +105,15 @@ return {redis.call('ZCARD', KEYS[1]), freeAt}
   },
 };
 
+/** KEYS: one subject's log. ARGV: member. Removes one entry (a request counted that never went). Returns 1 or 0. */
+const FORGET: ScriptDefinition = {
+  name: 'limitRpmForget',
+  lua: `return redis.call('ZREM', KEYS[1], ARGV[1])`,
+  local(db: LocalDb, keys: string[], args: string[]) {
+    return db.zrem(keys[0]!, args[0]!);
+  },
+};
+
 /** One subject and its limit (undefined: count only). */
 export interface RpmCheck {
   subject: Subject;
@@ -121,6 +130,8 @@ export interface RpmLimiter {
   acquire(checks: RpmCheck[], member: string, now: number): Promise<RpmResult>;
   /** Log one request against a subject without checking it (a provider picked for an attempt). */
   record(subject: Subject, member: string, now: number): Promise<void>;
+  /** Take back an entry `record` made, for a request that did not reach the subject after all. */
+  forget(subject: Subject, member: string): Promise<void>;
   /** Requests in the window now, and when the oldest leaves (undefined when none). */
   peek(subject: Subject, now: number): Promise<{ count: number; freeAtMs: number | undefined }>;
 }
@@ -132,6 +143,7 @@ export const rpmKey = (s: Subject): string => rpmKeys(s)[0]!;
 export function createRpmLimiter(store: FailoverStore): RpmLimiter {
   const acquire = store.define<number[]>(ACQUIRE);
   const peek = store.define<[number, number]>(PEEK);
+  const forget = store.define<number>(FORGET);
   const ttl = createTtlRefresher(TTL_REFRESH_MS);
   return {
     async acquire(checks, member, now) {
@@ -145,6 +157,9 @@ export function createRpmLimiter(store: FailoverStore): RpmLimiter {
     async record(subject, member, now) {
       const key = rpmKey(subject);
       await acquire([key], [now, RPM_WINDOW_MS, member, ttl.due(key, now), -2]);
+    },
+    async forget(subject, member) {
+      await forget([rpmKey(subject)], [member]);
     },
     async peek(subject, now) {
       const { value } = await peek([rpmKey(subject)], [now, RPM_WINDOW_MS]);
