@@ -37,12 +37,12 @@ local function trim5h(k, now, fiveH)
   if gone > 0 then redis.call('HINCRBY', KEYS[k + 2], '5h', -gone) end
   redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', now - fiveH)
 end
--- µ$ held by live reservations, and #min (or nil when the key is new). Expired holds are
--- dropped, and the sum recounted, only when one may have expired or the sum is missing.
+-- µ$ held by live reservations, #min as it now stands, and whether the key was new. Expired
+-- holds are dropped, and the sum recounted, only when one may have expired or the sum is missing.
 local function holds(k, now)
   local h = redis.call('HMGET', KEYS[k], '#held', '#min')
   local low = tonumber(h[2])
-  if low and low > now and h[1] then return math.max(0, num(h[1])), low end
+  if low and low > now and h[1] then return math.max(0, num(h[1])), low, false end
   local all = redis.call('HGETALL', KEYS[k])
   local total, first = 0, ${NO_HOLD}
   for i = 1, #all, 2 do
@@ -57,12 +57,12 @@ local function holds(k, now)
     end
   end
   redis.call('HSET', KEYS[k], '#held', string.format('%d', total), '#min', string.format('%d', first))
-  return total, low
+  return total, first, low == nil
 end
 local function addHold(k, member, amount, expiry, low)
   redis.call('HSET', KEYS[k], member, string.format('%d|%d', amount, expiry))
   redis.call('HINCRBY', KEYS[k], '#held', amount)
-  if not low or expiry < low then redis.call('HSET', KEYS[k], '#min', string.format('%d', expiry)) end
+  if expiry < low then redis.call('HSET', KEYS[k], '#min', string.format('%d', expiry)) end
 end
 local function dropHold(k, member)
   local v = redis.call('HGET', KEYS[k], member)
@@ -106,11 +106,12 @@ function trim5h(db: LocalDb, keys: string[], k: number, now: number, fiveH: numb
   db.zremRangeByScore(keys[k + 1]!, -Infinity, now - fiveH);
 }
 
-function holds(db: LocalDb, keys: string[], k: number, now: number): [number, number | undefined] {
+/** µ$ held by live reservations, `#min` as it now stands, and whether the key was new (see the Lua). */
+function holds(db: LocalDb, keys: string[], k: number, now: number): [number, number, boolean] {
   const sum = db.hget(keys[k]!, '#held');
   const minField = db.hget(keys[k]!, '#min');
   const low = minField === null ? undefined : Number(minField);
-  if (low !== undefined && low > now && sum !== null) return [Math.max(0, num(sum)), low];
+  if (low !== undefined && low > now && sum !== null) return [Math.max(0, num(sum)), low, false];
   let total = 0;
   let first = NO_HOLD;
   for (const [id, v] of Object.entries(db.hgetall(keys[k]!))) {
@@ -124,14 +125,14 @@ function holds(db: LocalDb, keys: string[], k: number, now: number): [number, nu
   }
   db.hset(keys[k]!, '#held', String(total));
   db.hset(keys[k]!, '#min', String(first));
-  return [total, low];
+  return [total, first, low === undefined];
 }
 
 /** Add a hold: its amount to the sum, its expiry to `#min` when earlier. */
-function addHold(db: LocalDb, key: string, member: string, amount: number, expiry: number, low: number | undefined): void {
+function addHold(db: LocalDb, key: string, member: string, amount: number, expiry: number, low: number): void {
   db.hset(key, member, `${amount}|${expiry}`);
   db.hincrBy(key, '#held', amount);
-  if (low === undefined || expiry < low) db.hset(key, '#min', String(expiry));
+  if (expiry < low) db.hset(key, '#min', String(expiry));
 }
 
 /** Drop a hold (if it is still there) and its amount from the sum. */
@@ -176,13 +177,14 @@ local expiry, fiveH, ttl, refresh = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumb
 local d, w, m = ARGV[8], ARGV[9], ARGV[10]
 local n = #KEYS / 3
 local bad = {0}
-local lows = {}
+local lows, fresh = {}, {}
 for s = 0, n - 1 do
   local k = s * 3 + 1
   local a = 10 + s * 5
   if tonumber(ARGV[a + 1]) >= 0 then trim5h(k, now, fiveH) end
-  local held, low = holds(k, now)
+  local held, low, new = holds(k, now)
   lows[s] = low
+  fresh[s] = new
   local st = redis.call('HMGET', KEYS[k + 2], '5h', 'd:' .. d, 'w:' .. w, 'm:' .. m, 'total')
   for i = 1, 5 do
     local limit = tonumber(ARGV[a + i])
@@ -198,7 +200,7 @@ if #bad > 1 then return bad end
 for s = 0, n - 1 do
   local k = s * 3 + 1
   addHold(k, member, amount, expiry, lows[s])
-  if refresh or not lows[s] then redis.call('PEXPIRE', KEYS[k], ttl) end
+  if refresh or fresh[s] then redis.call('PEXPIRE', KEYS[k], ttl) end
 end
 return {1}
 `,
@@ -208,13 +210,15 @@ return {1}
     const [d, w, m] = [args[7]!, args[8]!, args[9]!];
     const n = keys.length / KEYS_PER_SUBJECT;
     const bad: number[] = [0];
-    const lows: (number | undefined)[] = [];
+    const lows: number[] = [];
+    const fresh: boolean[] = [];
     for (let s = 0; s < n; s++) {
       const k = s * KEYS_PER_SUBJECT;
       const a = 9 + s * DIMENSIONS;
       if (Number(args[a + 1]) >= 0) trim5h(db, keys, k, now, fiveH);
-      const [held, low] = holds(db, keys, k, now);
+      const [held, low, isNew] = holds(db, keys, k, now);
       lows[s] = low;
+      fresh[s] = isNew;
       const st = ['5h', `d:${d}`, `w:${w}`, `m:${m}`, 'total'].map((f) => num(db.hget(keys[k + 2]!, f)));
       for (let i = 1; i <= DIMENSIONS; i++) {
         const limit = Number(args[a + i]);
@@ -225,8 +229,8 @@ return {1}
     if (bad.length > 1) return bad;
     for (let s = 0; s < n; s++) {
       const k = s * KEYS_PER_SUBJECT;
-      addHold(db, keys[k]!, member, amount, expiry, lows[s]);
-      if (refresh || lows[s] === undefined) db.pexpire(keys[k]!, ttl);
+      addHold(db, keys[k]!, member, amount, expiry, lows[s]!);
+      if (refresh || fresh[s]) db.pexpire(keys[k]!, ttl);
     }
     return [1];
   },

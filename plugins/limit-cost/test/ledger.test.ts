@@ -245,6 +245,18 @@ for (const sc of storeCases()) {
       if (!over.ok) expect(over.violations[0]).to.include({ settledMicros: usd(1), reservedMicros: usd(9.1) });
     });
 
+    it('a hold taken after every earlier one expired still expires itself (the earliest expiry is kept right)', async () => {
+      const k = key({ usdTotal: 1 });
+      const t0 = clock.now();
+      expect((await ledger.reserve([k], 'lost-1', usd(0.4), t0)).ok).to.equal(true); // never settles
+      clock.set(t0 + RES_TTL);
+      expect((await ledger.reserve([k], 'lost-2', usd(0.7), t0 + RES_TTL)).ok).to.equal(true); // never settles either
+      expect((await ledger.read(k, t0 + RES_TTL)).reserved).to.equal(usd(0.7));
+      clock.set(t0 + 2 * RES_TTL);
+      expect((await ledger.read(k, t0 + 2 * RES_TTL)).reserved).to.equal(0);
+      expect((await ledger.reserve([k], id(), usd(0.9), t0 + 2 * RES_TTL)).ok).to.equal(true);
+    });
+
     it('counts holds written by an earlier version (no running sum yet) on first use', async () => {
       const k = key({ usdTotal: 1 });
       const now = clock.now();
