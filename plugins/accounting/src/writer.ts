@@ -341,6 +341,8 @@ function batchStatement(db: Database, conn: PgConnection): Promise<string> {
       const casts = COLUMNS.map(([, column], i) => {
         const type = types.get(column);
         if (!type) throw new Error(`cch_request_log has no column ${column}`);
+        // JSON columns come as one JSON array (no escaping of every quote in an array literal).
+        if (type === 'jsonb') return `array(select nullif(e, 'null'::jsonb) from jsonb_array_elements($${i + 1}::jsonb) with ordinality as t(e, n) order by n)`;
         return `$${i + 1}::${type}[]`;
       });
       const cols = COLUMNS.map(([, c]) => `"${c}"`).join(', ');
@@ -352,16 +354,18 @@ function batchStatement(db: Database, conn: PgConnection): Promise<string> {
 }
 
 /**
- * One column of a batch as a PostgreSQL array literal (`{"a",NULL,3}`), sent as one text
- * parameter and parsed by the statement's cast. Written here because node-postgres escapes
- * every element with two regular expressions (4 % of the hub's CPU in a profile); strings are
- * escaped only when they hold a quote or a backslash.
+ * One column of a batch as one text parameter: a PostgreSQL array literal (`{"a",NULL,3}`)
+ * parsed by the statement's cast, or for the JSON column a JSON array. Written here because
+ * node-postgres escapes every element with two regular expressions (4 % of the hub's CPU in a
+ * profile); strings are escaped only when they hold a quote or a backslash.
  */
-export function arrayLiteral(rows: readonly LogRow[], prop: string): string {
+export function columnParam(rows: readonly LogRow[], prop: string): string {
+  if (prop === 'decision') return JSON.stringify(rows.map((r) => r[prop] ?? null));
   let out = '{';
   for (let i = 0; i < rows.length; i++) {
     if (i > 0) out += ',';
-    const v = toParam(prop, rows[i]![prop]);
+    const raw = rows[i]![prop];
+    const v = raw instanceof Date ? raw.toISOString() : raw;
     if (v === null || v === undefined) out += 'NULL';
     else if (typeof v === 'number') out += Number.isFinite(v) ? String(v) : 'NULL';
     else if (typeof v === 'boolean') out += v ? 't' : 'f';
@@ -384,8 +388,8 @@ async function writeRows(db: Database, rows: LogRow[]): Promise<void> {
       return;
     }
     const text = await batchStatement(db, conn);
-    const values = COLUMNS.map(([prop]) => arrayLiteral(rows, prop));
-    await conn.query({ name: 'cch_request_log_batch_v1', text, values });
+    const values = COLUMNS.map(([prop]) => columnParam(rows, prop));
+    await conn.query({ name: 'cch_request_log_batch_v2', text, values });
   } finally {
     await client.releaseConnection(conn);
   }

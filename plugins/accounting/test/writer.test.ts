@@ -68,7 +68,7 @@ providers:
   it('writes every value of a batch as given: quotes, braces, backslashes, newlines, NULL-looking text, nulls, large numbers, JSON', async () => {
     const log = hub.gw.services.requestLog!;
     const ids = Array.from({ length: 25 }, (_, i) => `writer-${Date.now()}-${i}`);
-    for (const [i, id] of ids.entries()) log.add(fullRow(id, { durationMs: i }));
+    for (const [i, id] of ids.entries()) log.add(fullRow(id, { durationMs: i, ...(i === 1 ? { decision: null } : {}) }));
     await eventually(async () => (await read(ids.at(-1)!)) !== null, 'last row written');
     const row = await read(ids[0]!);
     expect(row).to.include({
@@ -89,6 +89,9 @@ providers:
     expect(Number(row!.costUsd)).to.equal(1234567.0123456789);
     expect(row!.createdAt.toISOString()).to.equal('2026-11-26T10:00:00.123Z');
     expect(row!.decision).to.deep.equal({ attempts: [{ provider: 'x', status: 529, note: 'quote " and backslash \\' }], steps: ['a,b', '{c}'] });
+    expect((await read(ids[1]!))!.decision).to.equal(null); // SQL NULL, not JSON null
+    const nulls = await hub.gw.db.em().fork().getConnection().execute(`select count(*)::int as n from cch_request_log where request_id = ? and decision is null`, [ids[1]]);
+    expect(nulls[0]!.n).to.equal(1);
     const count = await hub.gw.db.em().fork().count(RequestLogEntity, { requestId: { $in: ids } });
     expect(count).to.equal(25);
   });
