@@ -359,7 +359,7 @@ function batchStatement(db: Database, conn: PgConnection): Promise<string> {
  * node-postgres escapes every element with two regular expressions (4 % of the hub's CPU in a
  * profile); strings are escaped only when they hold a quote or a backslash.
  */
-export function columnParam(rows: readonly LogRow[], prop: string): string {
+function columnParam(rows: readonly LogRow[], prop: string): string {
   if (prop === 'decision') return JSON.stringify(rows.map((r) => r[prop] ?? null));
   let out = '{';
   for (let i = 0; i < rows.length; i++) {
