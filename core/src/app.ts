@@ -12,7 +12,7 @@ import { Pipeline } from './pipeline.ts';
 import type { Phase, PluginDefinition, PluginHealth, Services, SettleHandler, SetupContext } from './plugin.ts';
 import type { Exchange } from './exchange.ts';
 import { bootResources, type Resources } from './boot.ts';
-import { createSecretBox } from './secrets.ts';
+import { createSecretBox, type SecretBox } from './secrets.ts';
 import { syncConfig } from './db/sync.ts';
 import { captureOrmAsyncContext } from './db/async-context.ts';
 import { withDeadline } from './deadline.ts';
@@ -85,6 +85,14 @@ export interface Gateway {
    * instances sharing the store refresh too. Plugin list changes need a restart.
    */
   reloadConfig(): Promise<void>;
+  /**
+   * After providers, groups, users or keys changed in the database (the admin API): reload the
+   * providers here and tell every instance sharing the store, whose caches (auth's key cache,
+   * the provider list) refresh on that notice. Resolves once this instance has heard it back.
+   */
+  applyChange(): Promise<void>;
+  /** Encrypts provider credentials at rest (CCH_SECRET). */
+  readonly secrets: SecretBox;
   /** Listen on a port (0 = any free one); resolves with the bound URL. */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /** Stop accepting, let in-flight streams finish (bounded), flush plugins, close DB and store. */
@@ -256,20 +264,24 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
           logger.warn('the plugins list changed in the YAML; restart to apply plugin changes');
         }
         const report = await syncConfig(res.db.em(), next.config, box);
+        await gw.applyChange();
+        logger.info(report, 'configuration reloaded');
+      },
+      async applyChange() {
         await providers.refresh();
         // Wait (briefly) until this instance has heard its own notice: plugins that cache
         // configuration (auth's key cache) clear it on that message, and a request right after
-        // the reload must not see the old state.
+        // the change must not see the old state.
         const notice = `${Date.now()}:${randomUUID()}`;
         const heard = new Promise<void>((resolve) => ownNotices.set(notice, resolve));
         try {
           await res.store.publish(CONFIG_CHANNEL, notice);
-          await withDeadline(heard, 2000, 'config change notice not heard back').catch((err: unknown) => logger.warn({ err }, 'reload: own change notice not received in time'));
+          await withDeadline(heard, 2000, 'config change notice not heard back').catch((err: unknown) => logger.warn({ err }, 'own change notice not received in time'));
         } finally {
           ownNotices.delete(notice);
         }
-        logger.info(report, 'configuration reloaded');
       },
+      secrets: box,
       listen(port = env.port, host) {
         return new Promise((resolve, reject) => {
           server = http.createServer(app.callback());

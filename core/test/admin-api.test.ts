@@ -209,7 +209,7 @@ providers:
       const list = JSON.parse(text) as Record<string, unknown>[];
       expect(list).to.have.length(1);
       expect(list[0]).to.deep.include({ name: 'p1', type: 'claude', url: 'http://127.0.0.1:9', enabled: true, managedBy: 'config', keyHint: '…6789' });
-      expect(list[0]).to.have.keys('id', 'name', 'type', 'url', 'weight', 'priority', 'groups', 'models', 'enabled', 'managedBy', 'keyHint');
+      expect(list[0]).to.have.keys('id', 'name', 'type', 'url', 'weight', 'priority', 'groups', 'models', 'enabled', 'managedBy', 'keyHint', 'modelRedirects', 'costMultiplier', 'limits', 'acceptsTranslation');
     });
 
     it('GET /requests pages newest first with user and key names', async function () {

@@ -4,6 +4,8 @@ export class AdminHttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Per-field messages (400), keyed like tsoa's: `body.limits.rpm`. */
+    readonly fields?: { [field: string]: { message: string } },
   ) {
     super(message);
     this.name = 'AdminHttpError';

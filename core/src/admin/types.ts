@@ -80,6 +80,183 @@ export interface ProviderSummary {
   managedBy: 'config' | 'api';
   /** Last characters of the credential (the credential itself is never returned). */
   keyHint: string;
+  modelRedirects: { [from: string]: string };
+  costMultiplier: number;
+  limits: LimitsBody;
+  /** `true`, `false`, or the client formats it accepts translated requests from. */
+  acceptsTranslation: boolean | string[];
+}
+
+/**
+ * Limits (SPEC §3), valid on keys, users, groups and providers. Absent = no limit on this level.
+ * The same rules as in the YAML: counts are whole numbers ≥ 1, USD amounts ≥ 0.
+ */
+export interface LimitsBody {
+  /** Requests per minute (sliding window). */
+  rpm?: number;
+  /** Distinct sessions active at once. */
+  concurrentSessions?: number;
+  /** Requests in flight at once (hard cap). */
+  concurrentRequests?: number;
+  /** USD over a rolling 5 hours. */
+  usd5h?: number;
+  usdDaily?: number;
+  usdWeekly?: number;
+  usdMonthly?: number;
+  usdTotal?: number;
+}
+
+/** A provider to create. Fields and rules as under `providers:` in the YAML. */
+export interface ProviderInput {
+  name: string;
+  /** A provider type some loaded plugin handles (claude, codex, gemini, gemini-cli, openai, …). */
+  type: string;
+  /** http(s) base URL. */
+  url: string;
+  /** The upstream credential; stored encrypted, never returned. */
+  key: string;
+  /** @isInt */
+  weight?: number;
+  /** @isInt */
+  priority?: number;
+  groups?: string[];
+  models?: string[];
+  modelRedirects?: { [from: string]: string };
+  costMultiplier?: number;
+  limits?: LimitsBody;
+  enabled?: boolean;
+  acceptsTranslation?: boolean | string[];
+}
+
+/** Changes to a provider; absent fields stay as they are (send `key` only to replace it). */
+export interface ProviderUpdate {
+  name?: string;
+  type?: string;
+  url?: string;
+  key?: string;
+  /** @isInt */
+  weight?: number;
+  /** @isInt */
+  priority?: number;
+  groups?: string[];
+  models?: string[];
+  modelRedirects?: { [from: string]: string };
+  costMultiplier?: number;
+  limits?: LimitsBody;
+  enabled?: boolean;
+  acceptsTranslation?: boolean | string[];
+}
+
+export interface GroupSummary {
+  /** @isInt */
+  id: number;
+  name: string;
+  providerGroups: string[];
+  limits: LimitsBody;
+  managedBy: 'config' | 'api';
+  /** Names of the users in this group. */
+  users: string[];
+}
+
+export interface GroupInput {
+  name: string;
+  /** Provider groups its users may use (default `["default"]`). */
+  providerGroups?: string[];
+  limits?: LimitsBody;
+}
+
+/** Changes to a group; absent fields stay. Renaming moves its users along. */
+export interface GroupUpdate {
+  name?: string;
+  providerGroups?: string[];
+  limits?: LimitsBody;
+}
+
+export interface KeySummary {
+  /** @isInt */
+  id: number;
+  /** @isInt */
+  userId: number;
+  name: string;
+  /** First characters of the key, to recognise it (`hub_sk_AbC…`); the key itself is shown once, at creation. */
+  keyHint: string;
+  enabled: boolean;
+  /** ISO 8601; null = never. */
+  expiresAt: string | null;
+  /** Model globs this key may use; null = any the user may. */
+  allowedModels: string[] | null;
+  /** User-agent patterns this key may be used from; null = any. */
+  allowedClients: string[] | null;
+  /** Overrides the user's provider groups; null = the user's. */
+  providerGroups: string[] | null;
+  limits: LimitsBody;
+  managedBy: 'config' | 'api';
+  /** ISO 8601, to the minute; null = never used. */
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+/** A key just created: the only response that carries the plaintext key. */
+export interface CreatedKey extends KeySummary {
+  /** `hub_sk_` + 40 base62 characters. Store it now: it cannot be shown again. */
+  key: string;
+}
+
+export interface KeyInput {
+  name: string;
+  enabled?: boolean;
+  /** ISO 8601 date-time; null or absent = never expires. */
+  expiresAt?: string | null;
+  allowedModels?: string[] | null;
+  allowedClients?: string[] | null;
+  providerGroups?: string[] | null;
+  limits?: LimitsBody;
+}
+
+/** Changes to a key; absent fields stay, null clears. */
+export interface KeyUpdate {
+  name?: string;
+  enabled?: boolean;
+  expiresAt?: string | null;
+  allowedModels?: string[] | null;
+  allowedClients?: string[] | null;
+  providerGroups?: string[] | null;
+  limits?: LimitsBody;
+}
+
+export interface UserSummary {
+  /** @isInt */
+  id: number;
+  name: string;
+  /** Group name; null = none. */
+  group: string | null;
+  /** Overrides the group's provider groups; null = the group's. */
+  providerGroups: string[] | null;
+  limits: LimitsBody;
+  enabled: boolean;
+  expiresAt: string | null;
+  managedBy: 'config' | 'api';
+  createdAt: string;
+  keys: KeySummary[];
+}
+
+export interface UserInput {
+  name: string;
+  group?: string | null;
+  providerGroups?: string[] | null;
+  limits?: LimitsBody;
+  enabled?: boolean;
+  expiresAt?: string | null;
+}
+
+/** Changes to a user; absent fields stay, null clears. */
+export interface UserUpdate {
+  name?: string;
+  group?: string | null;
+  providerGroups?: string[] | null;
+  limits?: LimitsBody;
+  enabled?: boolean;
+  expiresAt?: string | null;
 }
 
 export interface RequestRecord {

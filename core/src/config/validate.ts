@@ -1,6 +1,13 @@
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { FormatRegistry } from '@sinclair/typebox';
+
+// TypeBox knows no string formats by itself: without this, every `format: date-time` value (a key's
+// `expiresAt`) failed validation as "unknown format".
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(v) && !Number.isNaN(Date.parse(v)));
+}
 
 /** `/plugins/3/options/x` → `plugins[3].options.x` (joined onto `base`). */
 export function yamlPath(pointer: string, base = ''): string {
@@ -40,6 +47,8 @@ function describe(e: ValueError): string {
       return `must be at most ${s.maxLength} characters`;
     case ValueErrorType.StringPattern:
       return `must match ${s.pattern}`;
+    case ValueErrorType.StringFormat:
+      return s.format === 'date-time' ? 'must be an ISO 8601 date-time such as 2027-01-31T00:00:00Z' : `must be a ${s.format}`;
     case ValueErrorType.ObjectAdditionalProperties:
       return 'unknown key';
     case ValueErrorType.ObjectRequiredProperty:

@@ -1,6 +1,6 @@
-import { Get, Response, Route, Security, Tags } from '@tsoa/runtime';
-import { credentialHint } from '../../secrets.ts';
-import type { ErrorBody, ProviderSummary } from '../types.ts';
+import { Body, Delete, Get, Patch, Path, Post, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import { createProvider, deleteProvider, providerSummary, updateProvider } from '../manage.ts';
+import type { ErrorBody, ProviderInput, ProviderSummary, ProviderUpdate } from '../types.ts';
 import { AdminController } from './base.ts';
 
 @Route('providers')
@@ -15,18 +15,50 @@ export class ProvidersController extends AdminController {
    */
   @Get()
   public async list(): Promise<ProviderSummary[]> {
-    return this.gw.providers.list().map((p) => ({
-      id: p.id,
-      name: p.name,
-      type: p.type,
-      url: p.url,
-      weight: p.weight,
-      priority: p.priority,
-      groups: [...p.groups],
-      models: [...p.models],
-      enabled: p.enabled,
-      managedBy: p.managedBy,
-      keyHint: credentialHint(p.key),
-    }));
+    return this.gw.providers.list().map(providerSummary);
+  }
+
+  /**
+   * Add a provider. The same fields and rules as under `providers:` in the YAML; the credential is
+   * stored encrypted (CCH_SECRET) and never returned. This instance routes to it once this returns, the others as soon as
+   * the store's change notice reaches them.
+   * @summary Create a provider
+   */
+  @Post()
+  @SuccessResponse(201, 'Created')
+  @Response<ErrorBody>(400, 'Invalid fields, or a provider type no loaded plugin handles')
+  @Response<ErrorBody>(409, 'The name is taken')
+  public async create(@Body() body: ProviderInput): Promise<ProviderSummary> {
+    const out = await createProvider(this.gw, body);
+    this.setStatus(201);
+    return out;
+  }
+
+  /**
+   * Change a provider created here. Absent fields stay; send `key` only to replace the credential.
+   * Providers declared in the YAML are read-only (409).
+   * @summary Update a provider
+   * @isInt id
+   */
+  @Patch('{id}')
+  @Response<ErrorBody>(400, 'Invalid fields')
+  @Response<ErrorBody>(404, 'No such provider')
+  @Response<ErrorBody>(409, 'Managed by config, or the new name is taken')
+  public async update(@Path() id: number, @Body() body: ProviderUpdate): Promise<ProviderSummary> {
+    return updateProvider(this.gw, id, body);
+  }
+
+  /**
+   * Remove a provider created here; sessions bound to it move on at their next request.
+   * @summary Delete a provider
+   * @isInt id
+   */
+  @Delete('{id}')
+  @SuccessResponse(204, 'Deleted')
+  @Response<ErrorBody>(404, 'No such provider')
+  @Response<ErrorBody>(409, 'Managed by config')
+  public async remove(@Path() id: number): Promise<void> {
+    await deleteProvider(this.gw, id);
+    this.setStatus(204);
   }
 }
