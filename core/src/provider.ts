@@ -129,6 +129,12 @@ export interface ProviderAdapter {
   classifyError(status: number, body: Buffer, headers: IncomingHttpHeaders): UpstreamErrorClass;
   /** Whether the request body asks for a stream (body already parsed). */
   wantsStream?(body: Record<string, unknown> | undefined, endpoint: Endpoint): boolean;
+  /**
+   * The request the admin API's provider test sends (`POST /api/v1/providers/{id}/test`). Default:
+   * a one-token generation in the adapter's wire format, built with {@link buildRequest}. Override
+   * when that cannot work without client context (Code Assist needs the client's project).
+   */
+  probe?(provider: ProviderRecord, model: string): UpstreamRequest;
 }
 
 /** Default upstream error classification shared by the HTTP-based providers. */

@@ -13,7 +13,8 @@ import { releaseAsyncContext } from '../db/async-context.ts';
 import { ApiKeyEntity, GroupEntity, ProviderEntity, UserEntity, type ApiKeyRow, type GroupRow, type ProviderRow, type UserRow } from '../db/entities.ts';
 import { GroupConfigSchema, KeyConfigSchema, ProviderConfigSchema, UserConfigSchema, type Limits } from '../config/schema.ts';
 import { validate } from '../config/validate.ts';
-import type { ProviderRecord } from '../provider.ts';
+import { DEFAULT_TIMEOUTS, type ProviderRecord } from '../provider.ts';
+import { testProvider } from './provider-test.ts';
 import { credentialHint, generateHubKey, hashKey, keyHint } from '../secrets.ts';
 import { AdminHttpError } from './errors.ts';
 import type {
@@ -27,6 +28,9 @@ import type {
   LimitsBody,
   ProviderInput,
   ProviderSummary,
+  ProviderTestInput,
+  ProviderTestRequest,
+  ProviderTestResult,
   ProviderUpdate,
   UserInput,
   UserSummary,
@@ -215,6 +219,49 @@ export async function deleteProvider(gw: Gateway, id: number): Promise<void> {
     await em.nativeDelete(ProviderEntity, { id });
   });
   await changed(gw, 'provider.delete', name);
+}
+
+function testOptions(gw: Gateway) {
+  return { timeoutMs: gw.env.apiTestTimeoutMs, allowPrivateNetworks: gw.config.config.settings?.providerTests?.allowPrivateNetworks === true };
+}
+
+/** Probe a saved provider (YAML-declared ones too) with its stored credential. */
+export async function testSavedProvider(gw: Gateway, id: number, body: ProviderTestRequest): Promise<ProviderTestResult> {
+  const rec = gw.providers.get(id);
+  if (!rec) throw notFound('provider', id);
+  const adapter = gw.providers.adapter(rec.type);
+  if (!adapter) throw new AdminHttpError(409, `no loaded plugin handles provider type "${rec.type}"`);
+  const out = await testProvider(adapter, rec, { ...testOptions(gw), model: body.model });
+  gw.logger.info({ admin: 'provider.test', name: rec.name, ok: out.ok, status: out.status, errorClass: out.errorClass }, 'provider tested');
+  return out;
+}
+
+/** Probe settings before they are saved. */
+export async function testUnsavedProvider(gw: Gateway, body: ProviderTestInput): Promise<ProviderTestResult> {
+  const { model, ...rest } = body;
+  checkProvider(gw, { name: 'test', ...defined(rest) });
+  const adapter = gw.providers.adapter(body.type)!;
+  const rec: ProviderRecord = {
+    id: 0,
+    name: '(test)',
+    type: body.type,
+    url: body.url,
+    key: body.key,
+    weight: 1,
+    priority: 0,
+    groups: ['default'],
+    models: body.models ?? [],
+    modelRedirects: body.modelRedirects ?? {},
+    costMultiplier: 1,
+    limits: {},
+    enabled: true,
+    acceptsTranslation: false,
+    timeouts: { ...DEFAULT_TIMEOUTS },
+    managedBy: 'api',
+  };
+  const out = await testProvider(adapter, rec, { ...testOptions(gw), model });
+  gw.logger.info({ admin: 'provider.test', url: body.url, ok: out.ok, status: out.status, errorClass: out.errorClass }, 'provider tested');
+  return out;
 }
 
 // ---------------------------------------------------------------- groups

@@ -147,6 +147,40 @@ export interface ProviderUpdate {
   acceptsTranslation?: boolean | string[];
 }
 
+/** Options of a provider test. */
+export interface ProviderTestRequest {
+  /** Model to probe with (default: the provider's first non-glob model, else one per wire format); redirects apply. */
+  model?: string;
+}
+
+/** Settings of a provider not saved yet, to test before creating it. */
+export interface ProviderTestInput {
+  type: string;
+  url: string;
+  key: string;
+  model?: string;
+  models?: string[];
+  modelRedirects?: { [from: string]: string };
+}
+
+/** What a provider test found. Never carries the credential or the provider's raw answer. */
+export interface ProviderTestResult {
+  ok: boolean;
+  /**
+   * Upstream HTTP status; null when no answer came.
+   * @isInt
+   */
+  status: number | null;
+  /** @isInt */
+  latencyMs: number;
+  /** Model the probe asked for. */
+  model: string | null;
+  /** `auth`, `not_found`, `rate_limited`, `overloaded`, `server`, `timeout`, `network`, `client`, or `blocked` (refused address). */
+  errorClass: string | null;
+  /** The provider's own error message, or what went wrong. */
+  message: string | null;
+}
+
 export interface GroupSummary {
   /** @isInt */
   id: number;

@@ -111,6 +111,16 @@ export const SettingsSchema = Type.Object(
     timezone: Type.Optional(Type.String({ default: 'UTC', description: 'IANA time zone for calendar USD windows.' })),
     maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024, default: 64 * 1024 * 1024 })),
     shutdownGraceMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 })),
+    providerTests: Type.Optional(
+      Type.Object(
+        {
+          allowPrivateNetworks: Type.Optional(
+            Type.Boolean({ default: false, description: 'Let the admin API test providers on loopback, private and link-local addresses (refused by default: SSRF).' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -38,4 +38,12 @@ export const geminiCliAdapter: ProviderAdapter = {
   extractModel: servedModel,
   createStreamParser: createGeminiStreamParser,
   classifyError: (status, body) => classifyGoogleError(status, body),
+  // Generation needs the client's Code Assist project; `loadCodeAssist` (what Gemini CLI calls
+  // first) checks the access token alone.
+  probe: (provider) => ({
+    url: `${codeAssistBase(provider.url)}/v1internal:loadCodeAssist`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearerHeaders(provider.key) },
+    body: JSON.stringify({ metadata: { ideType: 'IDE_UNSPECIFIED', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI' } }),
+  }),
 };

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, Patch, Path, Post, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
-import { createProvider, deleteProvider, providerSummary, updateProvider } from '../manage.ts';
-import type { ErrorBody, ProviderInput, ProviderSummary, ProviderUpdate } from '../types.ts';
+import { createProvider, deleteProvider, providerSummary, testSavedProvider, testUnsavedProvider, updateProvider } from '../manage.ts';
+import type { ErrorBody, ProviderInput, ProviderSummary, ProviderTestInput, ProviderTestRequest, ProviderTestResult, ProviderUpdate } from '../types.ts';
 import { AdminController } from './base.ts';
 
 @Route('providers')
@@ -46,6 +46,30 @@ export class ProvidersController extends AdminController {
   @Response<ErrorBody>(409, 'Managed by config, or the new name is taken')
   public async update(@Path() id: number, @Body() body: ProviderUpdate): Promise<ProviderSummary> {
     return updateProvider(this.gw, id, body);
+  }
+
+  /**
+   * Send one small request to a saved provider with its stored credential and report whether it
+   * works: status, latency, error class and the provider's error message (never its raw answer or
+   * the credential). Loopback, private and link-local addresses are refused unless
+   * `settings.providerTests.allowPrivateNetworks` is set (SSRF); bounded by API_TEST_TIMEOUT_MS.
+   * @summary Test a provider
+   * @isInt id
+   */
+  @Post('{id}/test')
+  @Response<ErrorBody>(404, 'No such provider')
+  public async test(@Path() id: number, @Body() body: ProviderTestRequest = {}): Promise<ProviderTestResult> {
+    return testSavedProvider(this.gw, id, body ?? {});
+  }
+
+  /**
+   * Test settings before saving them (same rules and safeguards as testing a saved provider).
+   * @summary Test unsaved provider settings
+   */
+  @Post('test')
+  @Response<ErrorBody>(400, 'Invalid fields, or a provider type no loaded plugin handles')
+  public async testUnsaved(@Body() body: ProviderTestInput): Promise<ProviderTestResult> {
+    return testUnsavedProvider(this.gw, body);
   }
 
   /**
