@@ -27,6 +27,31 @@ export interface PluginInfo {
   options?: Record<string, unknown> | null;
 }
 
+/** Who owns a row: `config` rows are declared in the YAML and read-only here (the API answers 409). */
+export type ManagedBy = 'config' | 'api';
+
+/**
+ * Limits, valid on keys, users, groups and providers. Absent = no limit on this level.
+ * Counts (rpm, concurrentSessions, concurrentRequests) are whole numbers ≥ 1, USD amounts ≥ 0.
+ */
+export interface LimitsBody {
+  /** Requests per minute (sliding window). */
+  rpm?: number;
+  /** Distinct sessions active at once. */
+  concurrentSessions?: number;
+  /** Requests in flight at once (hard cap). */
+  concurrentRequests?: number;
+  /** USD over a rolling 5 hours. */
+  usd5h?: number;
+  usdDaily?: number;
+  usdWeekly?: number;
+  usdMonthly?: number;
+  usdTotal?: number;
+}
+
+/** Client formats a provider may accept translated requests from. */
+export type ClientFormat = 'anthropic-messages' | 'openai-chat' | 'openai-responses' | 'gemini';
+
 export interface Provider {
   id: number;
   name: string;
@@ -37,9 +62,134 @@ export interface Provider {
   groups: string[];
   models: string[];
   enabled: boolean;
-  managedBy: 'config' | 'api' | string;
+  managedBy: ManagedBy | string;
+  /** Last characters of the credential; the credential itself is never returned. */
   keyHint?: string | null;
+  modelRedirects?: Record<string, string>;
+  costMultiplier?: number;
+  limits?: LimitsBody;
+  /** `true`, `false`, or the client formats it accepts translated requests from. */
+  acceptsTranslation?: boolean | ClientFormat[];
 }
+
+/** A provider to create (`POST /providers`). */
+export interface ProviderInput {
+  name: string;
+  type: string;
+  url: string;
+  /** The upstream credential; stored encrypted, never returned. */
+  key: string;
+  weight?: number;
+  priority?: number;
+  groups?: string[];
+  models?: string[];
+  modelRedirects?: Record<string, string>;
+  costMultiplier?: number;
+  limits?: LimitsBody;
+  enabled?: boolean;
+  acceptsTranslation?: boolean | ClientFormat[];
+}
+
+/** Changes to a provider (`PATCH /providers/{id}`); absent fields stay. Send `key` only to replace it. */
+export type ProviderUpdate = Partial<ProviderInput>;
+
+/** What `POST /providers/{id}/test` found (never the credential or the provider's raw answer). */
+export interface ProviderTestResult {
+  ok: boolean;
+  status: number | null;
+  latencyMs: number;
+  model: string | null;
+  /** `auth`, `not_found`, `rate_limited`, `overloaded`, `server`, `timeout`, `network`, `client` or `blocked`. */
+  errorClass: string | null;
+  message: string | null;
+}
+
+export interface GroupSummary {
+  id: number;
+  name: string;
+  providerGroups: string[];
+  limits: LimitsBody;
+  managedBy: ManagedBy;
+  /** Names of the users in this group. */
+  users: string[];
+}
+
+export interface GroupInput {
+  name: string;
+  /** Provider groups its users may use (default `["default"]`). */
+  providerGroups?: string[];
+  limits?: LimitsBody;
+}
+
+/** Changes to a group; absent fields stay. Renaming moves its users along. */
+export type GroupUpdate = Partial<GroupInput>;
+
+export interface KeySummary {
+  id: number;
+  userId: number;
+  name: string;
+  /** First characters of the key (`hub_sk_AbC…`); the key itself is shown once, at creation. */
+  keyHint: string;
+  enabled: boolean;
+  /** ISO 8601; null = never. */
+  expiresAt: string | null;
+  /** Model globs this key may use; null = any the user may. */
+  allowedModels: string[] | null;
+  allowedClients: string[] | null;
+  providerGroups: string[] | null;
+  limits: LimitsBody;
+  managedBy: ManagedBy;
+  /** ISO 8601, to the minute; null = never used. */
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+/** A key just created: the only response that carries the plaintext key. */
+export interface CreatedKey extends KeySummary {
+  /** `hub_sk_` + 40 base62 characters. Shown once; never store it. */
+  key: string;
+}
+
+export interface KeyInput {
+  name: string;
+  enabled?: boolean;
+  /** ISO 8601 date-time; null or absent = never expires. */
+  expiresAt?: string | null;
+  allowedModels?: string[] | null;
+  allowedClients?: string[] | null;
+  providerGroups?: string[] | null;
+  limits?: LimitsBody;
+}
+
+/** Changes to a key; absent fields stay, null clears. */
+export type KeyUpdate = Partial<KeyInput>;
+
+export interface UserSummary {
+  id: number;
+  name: string;
+  /** Group name; null = none. */
+  group: string | null;
+  /** Overrides the group's provider groups; null = the group's. */
+  providerGroups: string[] | null;
+  limits: LimitsBody;
+  enabled: boolean;
+  expiresAt: string | null;
+  managedBy: ManagedBy;
+  createdAt: string;
+  keys: KeySummary[];
+}
+
+export interface UserInput {
+  name: string;
+  group?: string | null;
+  providerGroups?: string[] | null;
+  limits?: LimitsBody;
+  enabled?: boolean;
+  expiresAt?: string | null;
+}
+
+/** Changes to a user; absent fields stay, null clears. */
+export type UserUpdate = Partial<UserInput>;
 
 export interface RequestRecord {
   requestId: string;
@@ -192,10 +342,15 @@ export interface Page<T> {
   total: number;
 }
 
+/** Per-field validation messages of a 400, keyed by parameter path such as `body.limits.rpm`. */
+export type FieldErrors = Record<string, { message: string; value?: unknown }>;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Per-field messages (400 only). */
+    readonly fields?: FieldErrors,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -222,7 +377,22 @@ function errorMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+function errorFields(body: unknown): FieldErrors | undefined {
+  const err = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
+  const fields = err && typeof err === 'object' ? (err as { fields?: unknown }).fields : undefined;
+  if (!fields || typeof fields !== 'object') return undefined;
+  const out: FieldErrors = {};
+  for (const [k, v] of Object.entries(fields as Record<string, unknown>)) {
+    const message = v && typeof v === 'object' ? (v as { message?: unknown }).message : v;
+    if (typeof message === 'string') out[k] = { message };
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** One API call; a 204 (or any empty body) resolves to `undefined`. */
+async function call<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
@@ -248,7 +418,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   if (res.status === 401) auth.state = 'anonymous';
   if (!res.ok) {
     const fallback = res.status === 401 ? 'Not signed in.' : `Request failed (${res.status} ${res.statusText}).`;
-    throw new ApiError(res.status, errorMessage(data) ?? fallback);
+    throw new ApiError(res.status, errorMessage(data) ?? fallback, res.status === 400 ? errorFields(data) : undefined);
   }
   return data as T;
 }
@@ -295,4 +465,23 @@ export const api = {
   breakerReset: (providerId: number) => call<BreakerState>('POST', `/plugins/circuit-breaker/providers/${providerId}/reset`),
   breakerOpen: (providerId: number) => call<BreakerState>('POST', `/plugins/circuit-breaker/providers/${providerId}/open`, {}),
   alerts: () => pluginGet<{ items: AlertItem[] }>('alerts', '/recent'),
+
+  createProvider: (body: ProviderInput) => call<Provider>('POST', '/providers', body),
+  updateProvider: (id: number, body: ProviderUpdate) => call<Provider>('PATCH', `/providers/${id}`, body),
+  deleteProvider: (id: number) => call<void>('DELETE', `/providers/${id}`),
+  testProvider: (id: number, model?: string) => call<ProviderTestResult>('POST', `/providers/${id}/test`, model ? { model } : {}),
+
+  groups: () => call<GroupSummary[]>('GET', '/groups'),
+  createGroup: (body: GroupInput) => call<GroupSummary>('POST', '/groups', body),
+  updateGroup: (id: number, body: GroupUpdate) => call<GroupSummary>('PATCH', `/groups/${id}`, body),
+  deleteGroup: (id: number) => call<void>('DELETE', `/groups/${id}`),
+
+  users: () => call<UserSummary[]>('GET', '/users'),
+  createUser: (body: UserInput) => call<UserSummary>('POST', '/users', body),
+  updateUser: (id: number, body: UserUpdate) => call<UserSummary>('PATCH', `/users/${id}`, body),
+  deleteUser: (id: number) => call<void>('DELETE', `/users/${id}`),
+  /** The response is the only time the plaintext key exists outside the caller: never store it. */
+  createKey: (userId: number, body: KeyInput) => call<CreatedKey>('POST', `/users/${userId}/keys`, body),
+  updateKey: (id: number, body: KeyUpdate) => call<KeySummary>('PATCH', `/keys/${id}`, body),
+  deleteKey: (id: number) => call<void>('DELETE', `/keys/${id}`),
 };
