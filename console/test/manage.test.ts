@@ -194,6 +194,31 @@ users:
     await rowOf(page.getByRole('table', { name: 'Keys of frank' }), 'ci').waitFor();
     expect(await page.content()).not.to.include(plaintext);
 
+    // ---- edit: narrow the allowed models (sonnet refused), give it an expiry, then clear both
+    await ci.getByRole('button', { name: 'Edit key ci' }).click();
+    const editKey = page.getByRole('form', { name: 'Edit key ci of frank' });
+    expect(await editKey.getByLabel('Allowed models').inputValue()).to.equal('claude-sonnet-*, claude-haiku-*');
+    await editKey.getByLabel('Allowed models').fill('claude-haiku-*');
+    await editKey.getByLabel('Key expires').fill('2099-06-30T12:00');
+    await editKey.getByLabel('Requests / minute').fill('0');
+    await editKey.getByRole('button', { name: 'Save key' }).click();
+    await editKey.getByRole('alert').waitFor();
+    expect(await fieldError(page, editKey.getByLabel('Requests / minute'))).to.equal('must be ≥ 1');
+    await editKey.getByLabel('Requests / minute').fill('');
+    await editKey.getByRole('button', { name: 'Save key' }).click();
+    await page.getByRole('status').getByText('Key frank · ci saved.').waitFor();
+    await ci.getByText('claude-haiku-*', { exact: true }).waitFor();
+    expect(await chat(plaintext)).to.equal(403);
+    await ci.getByRole('button', { name: 'Edit key ci' }).click();
+    expect(await editKey.getByLabel('Key expires').inputValue()).to.equal('2099-06-30T12:00');
+    await editKey.getByLabel('Allowed models').fill('');
+    await editKey.getByLabel('Key expires').fill('');
+    await editKey.getByRole('button', { name: 'Save key' }).click();
+    await page.getByRole('status').getByText('Key frank · ci saved.').waitFor();
+    await ci.getByText('any', { exact: true }).waitFor();
+    await ci.getByText('never', { exact: true }).first().waitFor();
+    expect(await chat(plaintext)).to.equal(200);
+
     // ---- disable → refused; enable → accepted again
     await ci.getByRole('button', { name: 'Disable' }).click();
     await ci.getByText('disabled', { exact: true }).waitFor();
