@@ -170,7 +170,7 @@ users:
 
     await box.getByRole('button', { name: 'Copy' }).click();
     await box.getByRole('status').getByText('Copied to the clipboard.').waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(plaintext);
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).to.equal(plaintext);
 
     const keys = page.getByRole('table', { name: 'Keys of frank' });
     const ci = rowOf(keys, 'ci');
@@ -181,12 +181,12 @@ users:
     expect(await chat(plaintext)).to.equal(200);
 
     // Never persisted in the browser, and gone from the page once dismissed.
-    const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
+    const stored = await page.evaluate<string>('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })');
     expect(stored).not.to.include(plaintext);
     await box.getByRole('button', { name: /^Done/ }).click();
     await box.waitFor({ state: 'detached' });
     expect(await page.content()).not.to.include(plaintext);
-    const storedAfter = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
+    const storedAfter = await page.evaluate<string>('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })');
     expect(storedAfter).not.to.include(plaintext);
     // Leaving and coming back does not bring it back either.
     await page.goto(`${hub.url}/#/overview`);

@@ -44,6 +44,7 @@ export type { ProviderRow, GroupRow, UserRow, ApiKeyRow, RequestLogRow } from '.
 
 export { CORE_VERSION } from './version.ts';
 export { withDeadline } from './deadline.ts';
+export { defaultProbe } from './admin/provider-test.ts';
 export { calendarWindow, calendarWindows, zonedTime, localMidnight, assertTimeZone, parseResetTime, DAY_MS, type CalendarKind, type Span, type LabelledSpan } from './calendar.ts';
 export {
   createPricing,

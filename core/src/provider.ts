@@ -132,9 +132,10 @@ export interface ProviderAdapter {
   /**
    * The request the admin API's provider test sends (`POST /api/v1/providers/{id}/test`). Default:
    * a one-token generation in the adapter's wire format, built with {@link buildRequest}. Override
-   * when that cannot work without client context (Code Assist needs the client's project).
+   * when that cannot work without client context (Code Assist needs the client's project), or to
+   * prepare the credential first (may be async). `defaultProbe` builds the default one.
    */
-  probe?(provider: ProviderRecord, model: string): UpstreamRequest;
+  probe?(provider: ProviderRecord, model: string): UpstreamRequest | Promise<UpstreamRequest>;
 }
 
 /** Default upstream error classification shared by the HTTP-based providers. */

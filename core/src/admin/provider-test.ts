@@ -119,8 +119,8 @@ function probeModel(adapter: ProviderAdapter, provider: ProviderRecord, asked: s
   return redirectModel(provider, asked ?? plain ?? DEFAULT_MODEL[adapter.format] ?? 'default') ?? 'default';
 }
 
-/** A minimal generation request in the adapter's own wire format. */
-function defaultProbe(adapter: ProviderAdapter, provider: ProviderRecord, model: string): UpstreamRequest {
+/** A minimal generation request in the adapter's own wire format (what a test sends by default). */
+export function defaultProbe(adapter: ProviderAdapter, provider: ProviderRecord, model: string): UpstreamRequest {
   const text = 'Reply with OK.';
   let path: string;
   let body: Record<string, unknown>;
@@ -192,7 +192,7 @@ export async function testProvider(adapter: ProviderAdapter, provider: ProviderR
 
   let req: UpstreamRequest;
   try {
-    req = adapter.probe ? adapter.probe(provider, model) : defaultProbe(adapter, provider, model);
+    req = adapter.probe ? await adapter.probe(provider, model) : defaultProbe(adapter, provider, model);
   } catch (err) {
     return fail('client', `cannot build a test request: ${err instanceof Error ? err.message : String(err)}`);
   }
