@@ -49,6 +49,7 @@ export default definePlugin({
       if (all !== listed) {
         listed = all;
         mine = all.filter((p) => TYPES.has(p.type) && keeper.isOAuth(p));
+        keeper.retain(mine);
       }
       return mine;
     };

@@ -93,6 +93,8 @@ export interface TokenKeeper {
    * unless it has been refreshed since (then the refused token is already gone).
    */
   refused(provider: ProviderRecord, sentAt: number): void;
+  /** Forget credentials no longer used by any of `providers` (a rotated key): stops their timers. */
+  retain(providers: readonly ProviderRecord[]): void;
   close(): void;
 }
 
@@ -198,6 +200,14 @@ export function createTokenKeeper(opts: { client: OAuthClient; logger: Logger; n
       const s = stateOf(p);
       if (!s || s.dead || s.refreshing || s.refreshedAt >= sentAt) return;
       void refresh(s);
+    },
+    retain(providers) {
+      const keep = new Set(providers.map(fingerprint).filter((fp): fp is string => fp !== null));
+      for (const [fp, s] of states) {
+        if (keep.has(fp)) continue;
+        if (s.timer) clearTimeout(s.timer);
+        states.delete(fp);
+      }
     },
     close() {
       closed = true;

@@ -155,6 +155,20 @@ users:
     }
   });
 
+  it('a replaced credential stops being refreshed', async () => {
+    const logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
+    const keeper = createTokenKeeper({ client: { tokenUrl: tokens.url, clientId: 'c', clientSecret: 's' }, logger: logger as never });
+    try {
+      const old = { id: 1, name: 'ca', type: 'gemini-cli', key: creds(Date.now() + 1_500), enabled: true } as never;
+      expect(keeper.accessToken(old)).to.equal('ya29.stale'); // its timer is set for ~0.75 s
+      keeper.retain([{ id: 1, name: 'ca', type: 'gemini-cli', key: 'ya29.plain', enabled: true } as never]);
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect(tokens.calls).to.have.length(0);
+    } finally {
+      keeper.close();
+    }
+  });
+
   it('parses Gemini CLI and authorized_user credentials, and nothing else', () => {
     expect(parseOAuthCredential(creds(123))).to.deep.include({ refreshToken: REFRESH, accessToken: 'ya29.stale', expiresAt: 123 });
     const au = parseOAuthCredential(JSON.stringify({ type: 'authorized_user', refresh_token: 'r', client_id: 'c', client_secret: 's', token_uri: 'http://t' }));
