@@ -275,8 +275,12 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
         const notice = `${Date.now()}:${randomUUID()}`;
         const heard = new Promise<void>((resolve) => ownNotices.set(notice, resolve));
         try {
+          // The change is saved and applied here whatever happens next: a store that cannot
+          // publish (Redis down) only delays the other instances, it does not fail the change.
           await res.store.publish(CONFIG_CHANNEL, notice);
           await withDeadline(heard, 2000, 'config change notice not heard back').catch((err: unknown) => logger.warn({ err }, 'own change notice not received in time'));
+        } catch (err) {
+          logger.warn({ err }, 'could not announce a configuration change: instances see key and user changes when their auth cache expires (seconds), provider changes only after their own reload');
         } finally {
           ownNotices.delete(notice);
         }
