@@ -6,6 +6,22 @@
  */
 import { reactive } from 'vue';
 import type { JsonSchema } from './schema';
+import type {
+  CreatedKey,
+  GroupInput,
+  GroupSummary,
+  GroupUpdate,
+  KeyInput,
+  KeySummary,
+  KeyUpdate,
+  ProviderInput,
+  ProviderSummary,
+  ProviderTestResult,
+  ProviderUpdate,
+  UserInput,
+  UserSummary,
+  UserUpdate,
+} from './api-types';
 
 export interface SystemStatus {
   version: string;
@@ -30,166 +46,28 @@ export interface PluginInfo {
 /** Who owns a row: `config` rows are declared in the YAML and read-only here (the API answers 409). */
 export type ManagedBy = 'config' | 'api';
 
-/**
- * Limits, valid on keys, users, groups and providers. Absent = no limit on this level.
- * Counts (rpm, concurrentSessions, concurrentRequests) are whole numbers ≥ 1, USD amounts ≥ 0.
- */
-export interface LimitsBody {
-  /** Requests per minute (sliding window). */
-  rpm?: number;
-  /** Distinct sessions active at once. */
-  concurrentSessions?: number;
-  /** Requests in flight at once (hard cap). */
-  concurrentRequests?: number;
-  /** USD over a rolling 5 hours. */
-  usd5h?: number;
-  usdDaily?: number;
-  usdWeekly?: number;
-  usdMonthly?: number;
-  usdTotal?: number;
-}
-
 /** Client formats a provider may accept translated requests from. */
 export type ClientFormat = 'anthropic-messages' | 'openai-chat' | 'openai-responses' | 'gemini';
 
-export interface Provider {
-  id: number;
-  name: string;
-  type: string;
-  url: string;
-  weight: number;
-  priority: number;
-  groups: string[];
-  models: string[];
-  enabled: boolean;
-  managedBy: ManagedBy | string;
-  /** Last characters of the credential; the credential itself is never returned. */
-  keyHint?: string | null;
-  modelRedirects?: Record<string, string>;
-  costMultiplier?: number;
-  limits?: LimitsBody;
-  /** `true`, `false`, or the client formats it accepts translated requests from. */
-  acceptsTranslation?: boolean | ClientFormat[];
-}
-
-/** A provider to create (`POST /providers`). */
-export interface ProviderInput {
-  name: string;
-  type: string;
-  url: string;
-  /** The upstream credential; stored encrypted, never returned. */
-  key: string;
-  weight?: number;
-  priority?: number;
-  groups?: string[];
-  models?: string[];
-  modelRedirects?: Record<string, string>;
-  costMultiplier?: number;
-  limits?: LimitsBody;
-  enabled?: boolean;
-  acceptsTranslation?: boolean | ClientFormat[];
-}
-
-/** Changes to a provider (`PATCH /providers/{id}`); absent fields stay. Send `key` only to replace it. */
-export type ProviderUpdate = Partial<ProviderInput>;
-
-/** What `POST /providers/{id}/test` found (never the credential or the provider's raw answer). */
-export interface ProviderTestResult {
-  ok: boolean;
-  status: number | null;
-  latencyMs: number;
-  model: string | null;
-  /** `auth`, `not_found`, `rate_limited`, `overloaded`, `server`, `timeout`, `network`, `client` or `blocked`. */
-  errorClass: string | null;
-  message: string | null;
-}
-
-export interface GroupSummary {
-  id: number;
-  name: string;
-  providerGroups: string[];
-  limits: LimitsBody;
-  managedBy: ManagedBy;
-  /** Names of the users in this group. */
-  users: string[];
-}
-
-export interface GroupInput {
-  name: string;
-  /** Provider groups its users may use (default `["default"]`). */
-  providerGroups?: string[];
-  limits?: LimitsBody;
-}
-
-/** Changes to a group; absent fields stay. Renaming moves its users along. */
-export type GroupUpdate = Partial<GroupInput>;
-
-export interface KeySummary {
-  id: number;
-  userId: number;
-  name: string;
-  /** First characters of the key (`hub_sk_AbC…`); the key itself is shown once, at creation. */
-  keyHint: string;
-  enabled: boolean;
-  /** ISO 8601; null = never. */
-  expiresAt: string | null;
-  /** Model globs this key may use; null = any the user may. */
-  allowedModels: string[] | null;
-  allowedClients: string[] | null;
-  providerGroups: string[] | null;
-  limits: LimitsBody;
-  managedBy: ManagedBy;
-  /** ISO 8601, to the minute; null = never used. */
-  lastUsedAt: string | null;
-  createdAt: string;
-}
-
-/** A key just created: the only response that carries the plaintext key. */
-export interface CreatedKey extends KeySummary {
-  /** `hub_sk_` + 40 base62 characters. Shown once; never store it. */
-  key: string;
-}
-
-export interface KeyInput {
-  name: string;
-  enabled?: boolean;
-  /** ISO 8601 date-time; null or absent = never expires. */
-  expiresAt?: string | null;
-  allowedModels?: string[] | null;
-  allowedClients?: string[] | null;
-  providerGroups?: string[] | null;
-  limits?: LimitsBody;
-}
-
-/** Changes to a key; absent fields stay, null clears. */
-export type KeyUpdate = Partial<KeyInput>;
-
-export interface UserSummary {
-  id: number;
-  name: string;
-  /** Group name; null = none. */
-  group: string | null;
-  /** Overrides the group's provider groups; null = the group's. */
-  providerGroups: string[] | null;
-  limits: LimitsBody;
-  enabled: boolean;
-  expiresAt: string | null;
-  managedBy: ManagedBy;
-  createdAt: string;
-  keys: KeySummary[];
-}
-
-export interface UserInput {
-  name: string;
-  group?: string | null;
-  providerGroups?: string[] | null;
-  limits?: LimitsBody;
-  enabled?: boolean;
-  expiresAt?: string | null;
-}
-
-/** Changes to a user; absent fields stay, null clears. */
-export type UserUpdate = Partial<UserInput>;
+// The management API's shapes, generated from the server's OpenAPI document (api-types.ts).
+export type {
+  CreatedKey,
+  GroupInput,
+  GroupSummary,
+  GroupUpdate,
+  KeyInput,
+  KeySummary,
+  KeyUpdate,
+  LimitsBody,
+  ProviderInput,
+  ProviderTestResult,
+  ProviderUpdate,
+  UserInput,
+  UserSummary,
+  UserUpdate,
+} from './api-types';
+/** A provider as the API lists it. */
+export type Provider = ProviderSummary;
 
 export interface RequestRecord {
   requestId: string;

@@ -22,3 +22,7 @@ if (NAMESPACE_IMPORT.test(src)) {
   console.warn(`${path.relative(process.cwd(), file)}: unexpected router import; added // @ts-nocheck`);
 }
 fs.writeFileSync(file, src);
+
+// The console's types for the admin API, from the spec just written.
+const { writeConsoleTypes } = await import('./console-types.ts');
+console.log(`${path.relative(process.cwd(), writeConsoleTypes())}: written from the OpenAPI document`);
