@@ -15,7 +15,8 @@ import { GroupConfigSchema, KeyConfigSchema, ProviderConfigSchema, UserConfigSch
 import { validate } from '../config/validate.ts';
 import { DEFAULT_TIMEOUTS, type ProviderRecord } from '../provider.ts';
 import { testProvider } from './provider-test.ts';
-import { credentialHint, generateHubKey, hashKey, keyHint } from '../secrets.ts';
+import { credentialHint } from '../secrets.ts';
+import { insertKey } from '../keys.ts';
 import { AdminHttpError } from './errors.ts';
 import type {
   CreatedKey,
@@ -475,28 +476,13 @@ function checkKey(shape: KeyInput): void {
 /** A new hub key for a user (YAML-declared users too: API keys of theirs survive reloads). */
 export async function createKey(gw: Gateway, userId: number, body: KeyInput): Promise<CreatedKey> {
   checkKey(body);
-  const key = generateHubKey();
   let userName = '';
-  const row = await write(gw, `this user already has a key named "${body.name}"`, async (em) => {
+  const { row, key } = await write(gw, `this user already has a key named "${body.name}"`, async (em) => {
     const user = await em.findOne(UserEntity, { id: userId });
     if (!user) throw notFound('user', userId);
     userName = user.name;
     if (await em.findOne(ApiKeyEntity, { userId, name: body.name })) throw new AdminHttpError(409, `user "${user.name}" already has a key named "${body.name}"`);
-    const k = em.create(ApiKeyEntity, {
-      userId,
-      name: body.name,
-      keyHash: hashKey(key),
-      keyHint: keyHint(key),
-      enabled: body.enabled ?? true,
-      expiresAt: dateOf(body.expiresAt) ?? null,
-      allowedModels: body.allowedModels ?? null,
-      allowedClients: body.allowedClients ?? null,
-      providerGroups: body.providerGroups ?? null,
-      limits: body.limits ?? {},
-      managedBy: 'api',
-    } as never);
-    await em.flush();
-    return k;
+    return insertKey(em, userId, body.name, { ...body, expiresAt: dateOf(body.expiresAt) });
   });
   await changed(gw, 'key.create', `${userName}/${body.name}`);
   return { ...keySummary(row), key };
